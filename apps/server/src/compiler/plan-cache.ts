@@ -1,0 +1,54 @@
+import { eq, and } from 'drizzle-orm';
+import type { Db } from '../storage/db.js';
+import { flowVersions, flows } from '../storage/schema.js';
+import { compileGraph, type Plan } from './compile.js';
+import { ExternalPools, runContextFactory } from '../engine/connections.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Compiled plans per (flow, version). Versions are immutable, so an entry never goes stale; the
+ * cache is bounded so a server with many flows does not hold every plan.
+ */
+export class PlanCache {
+  private readonly plans = new Map<string, Promise<Plan | null>>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly pools: ExternalPools,
+    private readonly logger: Logger,
+    private readonly maxEntries = 500,
+  ) {}
+
+  /** The plan, or null when the version does not exist (the flow was deleted). */
+  get(flowId: string, version: number): Promise<Plan | null> {
+    const key = `${flowId}@${version}`;
+    let entry = this.plans.get(key);
+    if (entry) {
+      // Re-insert to keep recently used plans at the end (LRU by insertion order).
+      this.plans.delete(key);
+      this.plans.set(key, entry);
+      return entry;
+    }
+    entry = this.load(flowId, version);
+    entry.catch(() => this.plans.delete(key));
+    this.plans.set(key, entry);
+    if (this.plans.size > this.maxEntries) this.plans.delete(this.plans.keys().next().value!);
+    return entry;
+  }
+
+  private async load(flowId: string, version: number): Promise<Plan | null> {
+    const rows = await this.db
+      .select({ graph: flowVersions.graph, salt: flows.salt })
+      .from(flowVersions)
+      .innerJoin(flows, eq(flows.id, flowVersions.flowId))
+      .where(and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, version)));
+    const row = rows[0];
+    if (!row) return null;
+    const result = compileGraph(row.graph, runContextFactory({ id: flowId, salt: row.salt }, this.pools, this.logger));
+    if (!result.ok) {
+      // Deploy compiled this graph already; failing now means the node types changed underneath it.
+      throw new Error(`flow ${flowId} version ${version} no longer compiles: ${result.errors.map((e) => e.message).join('; ')}`);
+    }
+    return result.plan;
+  }
+}

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const RoleSchema = z.enum(['server', 'worker', 'all']);
+export type Role = z.infer<typeof RoleSchema>;
+
+/** Settings from the environment, each with its default. */
+export const ConfigSchema = z.object({
+  /** Postgres to use; unset means an embedded Postgres kept in `<dataDir>/pg`. */
+  databaseUrl: z.string().min(1).optional(),
+  /** HTTP port. Default 3000. */
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Address to listen on. Default 127.0.0.1 (set 0.0.0.0 to serve other machines). */
+  host: z.string().default('127.0.0.1'),
+  /** Local state (embedded Postgres). Default ./.sluice */
+  dataDir: z.string().default(path.resolve('.sluice')),
+  /** What this process runs. Default all. */
+  role: RoleSchema.default('all'),
+  /** Largest ingest body in bytes. Default 10 MB. */
+  ingestLimitBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  /** Chunk jobs one worker process runs at once. Default 8. */
+  workerConcurrency: z.coerce.number().int().min(1).max(100).default(8),
+  /** Log level. Default info. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const roleArg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length);
+  const parsed = ConfigSchema.safeParse({
+    databaseUrl: env.DATABASE_URL || undefined,
+    port: env.PORT || undefined,
+    host: env.HOST || undefined,
+    dataDir: env.SLUICE_DATA_DIR ? path.resolve(env.SLUICE_DATA_DIR) : undefined,
+    role: roleArg,
+    ingestLimitBytes: env.SLUICE_INGEST_LIMIT_BYTES || undefined,
+    workerConcurrency: env.SLUICE_WORKER_CONCURRENCY || undefined,
+    logLevel: env.LOG_LEVEL || undefined,
+  });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid settings:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,127 @@
+import { LATENCY_BUCKETS_MS, type RecordError } from '@sluice/shared';
+import type pg from 'pg';
+import { flushStats, type StatsDelta } from '../storage/sql/index.js';
+import type { Logger } from '../logger.js';
+
+/** Counts for one chunk, kept apart until the chunk's outcomes commit, then merged into the collector. */
+export class ChunkStats {
+  readonly nodes = new Map<string, { in: number; out: Record<string, number>; errors: number; deadLettered: number; latency: number[] }>();
+
+  node(nodeId: string) {
+    let n = this.nodes.get(nodeId);
+    if (!n) {
+      n = { in: 0, out: {}, errors: 0, deadLettered: 0, latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+      this.nodes.set(nodeId, n);
+    }
+    return n;
+  }
+
+  out(nodeId: string, port: string, n: number): void {
+    const node = this.node(nodeId);
+    node.out[port] = (node.out[port] ?? 0) + n;
+  }
+
+  /** Observes how long ago each record was received, in ms. */
+  latency(nodeId: string, receivedAt: readonly string[], now = Date.now()): void {
+    const buckets = this.node(nodeId).latency;
+    for (const at of receivedAt) buckets[latencyBucket(now - Date.parse(at))]! += 1;
+  }
+}
+
+export function latencyBucket(ms: number): number {
+  for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (ms <= LATENCY_BUCKETS_MS[i]!) return i;
+  return LATENCY_BUCKETS_MS.length;
+}
+
+interface DeadLetterNote {
+  flowId: string;
+  count: number;
+  sample: { id: string; nodeId: string; recordId: string; error: RecordError }[];
+}
+
+/**
+ * A worker's counters per (flow, node, second), flushed to Postgres about once a second and
+ * announced with NOTIFY. A failed flush keeps its counts for the next one.
+ */
+export class StatsCollector {
+  private pending = new Map<string, StatsDelta>();
+  private deadLetters = new Map<string, DeadLetterNote>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  add(flowId: string, stats: ChunkStats): void {
+    const bucket = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    for (const [nodeId, n] of stats.nodes) {
+      const key = `${flowId}\u0000${nodeId}\u0000${bucket}`;
+      const delta = this.pending.get(key);
+      if (!delta) {
+        this.pending.set(key, { flowId, nodeId, bucket, in: n.in, out: { ...n.out }, errors: n.errors, deadLettered: n.deadLettered, latency: [...n.latency] });
+        continue;
+      }
+      mergeInto(delta, n);
+    }
+  }
+
+  noteDeadLetters(flowId: string, written: { id: number; nodeId: string; recordId: string; error: RecordError }[]): void {
+    if (written.length === 0) return;
+    const note = this.deadLetters.get(flowId) ?? { flowId, count: 0, sample: [] };
+    note.count += written.length;
+    for (const dl of written) {
+      if (note.sample.length >= 5) break;
+      // NOTIFY payloads are capped at 8 KB: keep the sample short.
+      note.sample.push({ id: String(dl.id), nodeId: dl.nodeId, recordId: dl.recordId, error: { kind: dl.error.kind, message: dl.error.message.slice(0, 300) } });
+    }
+    this.deadLetters.set(flowId, note);
+  }
+
+  async flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.flushing = this.flushNow().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<void> {
+    const deltas = [...this.pending.values()];
+    const notes = [...this.deadLetters.values()];
+    this.pending = new Map();
+    this.deadLetters = new Map();
+    try {
+      await flushStats(this.pool, deltas);
+      for (const note of notes) await this.pool.query("SELECT pg_notify('sluice_dead_letters', $1)", [JSON.stringify(note)]);
+    } catch (err) {
+      this.logger.warn({ err }, 'stats flush failed; keeping the counts for the next flush');
+      for (const d of deltas) {
+        const key = `${d.flowId}\u0000${d.nodeId}\u0000${d.bucket}`;
+        const existing = this.pending.get(key);
+        if (existing) mergeInto(existing, d);
+        else this.pending.set(key, d);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+    if (this.pending.size > 0) await this.flush();
+  }
+}
+
+function mergeInto(delta: StatsDelta, n: { in: number; out: Record<string, number>; errors: number; deadLettered: number; latency: number[] }): void {
+  delta.in += n.in;
+  delta.errors += n.errors;
+  delta.deadLettered += n.deadLettered;
+  for (const [port, c] of Object.entries(n.out)) delta.out[port] = (delta.out[port] ?? 0) + c;
+  n.latency.forEach((c, i) => (delta.latency[i] = (delta.latency[i] ?? 0) + c));
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type pg from 'pg';
+import type { Task } from 'graphile-worker';
+import { EngineRecordSchema } from '@sluice/shared';
+import type { PlanCache } from '../../compiler/plan-cache.js';
+import { completeChunk, loadChunk, type NewChunk, type NewDeadLetter } from '../../storage/sql/index.js';
+import { executeChunk, type ChunkOutcome } from '../execute.js';
+import { ChunkStats, type StatsCollector } from '../stats-collector.js';
+import type { Logger } from '../../logger.js';
+
+/** The job payload: only a pointer; the records live in the `chunks` row written with the job. */
+export const RunChunkPayloadSchema = z.object({ chunkId: z.number().int().positive() });
+export type RunChunkPayload = z.infer<typeof RunChunkPayloadSchema>;
+
+const ChunkRecordsSchema = z.array(EngineRecordSchema);
+
+export interface RunChunkDeps {
+  pool: pg.Pool;
+  plans: PlanCache;
+  stats: StatsCollector;
+  logger: Logger;
+}
+
+/**
+ * Runs one chunk: load it, run it through its version's plan, then commit its outcomes. A crash
+ * before the commit replays the whole chunk (sinks deduplicate on record id); after it, the replay
+ * finds no chunk row and does nothing.
+ */
+export function createRunChunkTask(deps: RunChunkDeps): Task {
+  return async (rawPayload) => {
+    const { chunkId } = RunChunkPayloadSchema.parse(rawPayload);
+    const chunk = await loadChunk(deps.pool, chunkId);
+    if (!chunk) return;
+    const records = ChunkRecordsSchema.parse(chunk.records);
+    const plan = await deps.plans.get(chunk.flowId, chunk.version);
+    if (!plan) return; // the flow was deleted with its chunks
+
+    let outcome: ChunkOutcome;
+    if (plan.nodes.has(chunk.nodeId)) {
+      outcome = await executeChunk(plan, chunk.nodeId, records, chunk.attempt);
+    } else {
+      // A dead letter retried onto a version that no longer has its node.
+      const stats = new ChunkStats();
+      const deadLetters: NewDeadLetter[] = records.map((r) => ({
+        nodeId: chunk.nodeId,
+        recordId: r.id,
+        correlationId: r.correlationId,
+        receivedAt: r.receivedAt,
+        generation: r.generation ?? 0,
+        record: r.data,
+        error: { kind: 'version', message: `node "${chunk.nodeId}" is not in version ${chunk.version} of the flow` },
+        attempts: chunk.attempt + 1,
+      }));
+      outcome = { deadLetters, retries: [], stats };
+    }
+
+    const retries: NewChunk[] = outcome.retries.map((r) => ({
+      flowId: chunk.flowId,
+      version: chunk.version,
+      nodeId: r.nodeId,
+      attempt: r.attempt,
+      recordsJson: JSON.stringify(r.records),
+      recordCount: r.records.length,
+      retryKey: `${chunk.id}:${r.nodeId}:${r.attempt}`,
+      runAt: new Date(Date.now() + r.delayMs).toISOString(),
+    }));
+    const completion = await completeChunk(deps.pool, chunk, outcome.deadLetters, retries);
+    if (!completion.completed) return; // another run got there first; its counts stand
+    deps.stats.add(chunk.flowId, outcome.stats);
+    deps.stats.noteDeadLetters(chunk.flowId, completion.deadLetters);
+    if (outcome.retries.length > 0) {
+      deps.logger.info(
+        { flowId: chunk.flowId, chunkId: chunk.id, retries: outcome.retries.map((r) => ({ nodeId: r.nodeId, records: r.records.length, attempt: r.attempt, delayMs: r.delayMs })) },
+        'records scheduled for retry',
+      );
+    }
+  };
+}

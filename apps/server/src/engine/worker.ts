@@ -1,0 +1,79 @@
+// The worker role: graphile-worker running `run_chunk` jobs, a stats collector, and the reaper
+// that frees the jobs of dead workers.
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import { Logger as GraphileLogger, makeWorkerUtils, run, type Runner, type WorkerEvents } from 'graphile-worker';
+import type { PlanCache } from '../compiler/plan-cache.js';
+import type { Logger } from '../logger.js';
+import { Reaper } from './reaper.js';
+import { StatsCollector } from './stats-collector.js';
+import { createRunChunkTask } from './tasks/run-chunk.js';
+
+export interface WorkerOptions {
+  pool: pg.Pool;
+  plans: PlanCache;
+  logger: Logger;
+  /** Chunk jobs run at once. Default 8. */
+  concurrency?: number;
+  /** How often to look for scheduled retries when no notification arrives, ms. Default 1000. */
+  pollIntervalMs?: number;
+}
+
+export interface EngineWorker {
+  stats: StatsCollector;
+  reaper: Reaper;
+  /** Stops taking jobs, lets running ones finish, returns locally queued ones, flushes stats. */
+  stop(): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<EngineWorker> {
+  const { pool, logger } = options;
+  const stats = new StatsCollector(pool, logger);
+  const utils = await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(logger) });
+  const reaper = new Reaper(pool, utils, logger);
+  await reaper.start();
+  const events: WorkerEvents = new EventEmitter();
+  events.on('pool:create', ({ workerPool }) => {
+    reaper.addPool(workerPool.id).catch((err) => logger.warn({ err }, 'could not register worker pool'));
+  });
+  events.on('job:error', ({ job, error }) => {
+    logger.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error }, 'job failed; graphile-worker will retry it');
+  });
+  stats.start();
+  const runner: Runner = await run({
+    pgPool: pool,
+    concurrency: options.concurrency ?? 8,
+    pollInterval: options.pollIntervalMs ?? 1000,
+    noHandleSignals: true,
+    logger: graphileLogger(logger),
+    events,
+    taskList: { run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger }) },
+    preset: {
+      worker: {
+        // Fetch jobs in batches and complete them in batches: far fewer round trips per chunk.
+        localQueue: { size: Math.max(16, (options.concurrency ?? 8) * 4) },
+        completeJobBatchDelay: 0,
+      },
+    },
+  });
+  logger.info({ processId: reaper.processId, concurrency: options.concurrency ?? 8 }, 'worker started');
+  return {
+    stats,
+    reaper,
+    async stop() {
+      await runner.stop();
+      await stats.stop();
+      await reaper.stop();
+      await utils.release();
+    },
+  };
+}
+
+function graphileLogger(logger: Logger): GraphileLogger {
+  return new GraphileLogger((scope) => (level, message, meta) => {
+    const fields = { scope: { label: scope.label, workerId: scope.workerId }, ...(meta ?? {}) };
+    if (level === 'error') logger.error(fields, message);
+    else if (level === 'warning') logger.warn(fields, message);
+    else if (level === 'info') logger.debug(fields, message);
+  });
+}

@@ -1,0 +1,117 @@
+import { Router, raw } from 'express';
+import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue } from '@sluice/shared';
+import { z } from 'zod';
+import { compileGraph } from '../../compiler/compile.js';
+import { validationContextFactory } from '../../engine/connections.js';
+import { createFlow, deleteFlow, deployFlow, getFlow, listFlows, stopFlow, updateFlow } from '../../storage/flows.js';
+import { listDeadLetters } from '../../storage/dead-letters.js';
+import { loadFlowStats } from '../../storage/stats.js';
+import { isIngestContentType } from '../../ingest/parse-body.js';
+import type { ApiContext } from '../context.js';
+import { flowIdParam, parseRequest } from '../validate.js';
+
+const ValidateBodySchema = z.object({ graph: GraphSchema.optional() }).optional();
+
+export function flowRoutes(ctx: ApiContext): Router {
+  const router = Router();
+  const validate = (flowId: string, graph: unknown): Issue[] => {
+    const result = compileGraph(graph, validationContextFactory(flowId, ctx.logger));
+    return result.errors;
+  };
+
+  router.get('/flows', async (_req, res) => {
+    res.json(await listFlows(ctx.db));
+  });
+
+  router.post('/flows', async (req, res) => {
+    const body = parseRequest(CreateFlowBodySchema, req.body);
+    res.status(201).json(await createFlow(ctx.db, body));
+  });
+
+  router.get('/flows/:id', async (req, res) => {
+    res.json(await getFlow(ctx.db, flowIdParam(req.params.id)));
+  });
+
+  router.put('/flows/:id', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    const body = parseRequest(UpdateFlowBodySchema, req.body);
+    res.json(await updateFlow(ctx.db, id, body));
+  });
+
+  router.delete('/flows/:id', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    await deleteFlow(ctx.db, id);
+    ctx.flowChanged(id);
+    res.status(204).end();
+  });
+
+  /** Validates the saved graph, or the graph in the body (the editor checks unsaved work). */
+  router.post('/flows/:id/validate', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    const body = parseRequest(ValidateBodySchema, req.body ?? undefined);
+    const graph = body?.graph ?? (await getFlow(ctx.db, id)).graph;
+    const errors = validate(id, graph);
+    res.json({ ok: errors.length === 0, errors });
+  });
+
+  router.post('/flows/:id/deploy', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    const flow = await getFlow(ctx.db, id);
+    const errors = validate(id, flow.graph);
+    if (errors.length > 0) {
+      const nodes = [...new Set(errors.map((e) => e.nodeId).filter(Boolean))];
+      throw new AppError(
+        'unprocessable',
+        `the flow has ${errors.length} error${errors.length === 1 ? '' : 's'}${nodes.length ? `; fix node${nodes.length === 1 ? '' : 's'} ${nodes.map((n) => `"${n}"`).join(', ')}` : ''}: ${errors[0]!.message}`,
+        { details: { errors } },
+      );
+    }
+    const version = await deployFlow(ctx.db, id, flow.graph, flow.settings);
+    ctx.flowChanged(id);
+    res.json({ version });
+  });
+
+  router.post('/flows/:id/stop', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    const flow = await stopFlow(ctx.db, id);
+    ctx.flowChanged(id);
+    res.json(flow);
+  });
+
+  router.post(
+    '/flows/:id/ingest',
+    (req, _res, next) => {
+      // Refuse other media types before reading a byte of the body.
+      if (!isIngestContentType(req.headers['content-type'])) {
+        next(new AppError('unsupported_media_type', `send application/json or application/x-ndjson, not "${req.headers['content-type'] ?? 'nothing'}"`));
+        return;
+      }
+      next();
+    },
+    raw({ type: () => true, limit: ctx.ingestLimitBytes }),
+    async (req, res) => {
+      const flowId = flowIdParam(req.params.id);
+      const correlation = req.headers['x-correlation-id'];
+      const correlationId = typeof correlation === 'string' && correlation.trim() !== '' ? correlation.trim().slice(0, 200) : undefined;
+      const source = typeof req.query.source === 'string' ? req.query.source : undefined;
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const result = await ctx.ingest.ingest({ flowId, body, contentType: req.headers['content-type'], correlationId, sourceNodeId: source });
+      res.status(202).json(result);
+    },
+  );
+
+  router.get('/flows/:id/stats', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    const flow = await getFlow(ctx.db, id);
+    res.json(await loadFlowStats(ctx.pool, id, flow.graph));
+  });
+
+  router.get('/flows/:id/dead-letters', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    await getFlow(ctx.db, id);
+    const query = parseRequest(DeadLetterQuerySchema, req.query, 'query');
+    res.json(await listDeadLetters(ctx.pool, id, query));
+  });
+
+  return router;
+}

@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { nodeTypes } from '@sluice/nodes';
+import type { NodeTypeInfo } from '@sluice/shared';
+
+/** The palette and settings forms come from here; computed once, node types do not change at run time. */
+export function nodeTypeRoutes(): Router {
+  const infos: NodeTypeInfo[] = nodeTypes.map((t) => ({
+    type: t.type,
+    kind: t.kind,
+    title: t.title,
+    summary: t.summary,
+    category: t.category,
+    inputs: t.inputs.map((p) => p.name),
+    outputs: t.outputs.map((p) => p.name),
+    configSchema: z.toJSONSchema(t.config, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    examples: t.examples.map((e) => ({ title: e.title, config: e.config as Record<string, unknown> })),
+  }));
+  const router = Router();
+  router.get('/node-types', (_req, res) => {
+    res.json(infos);
+  });
+  return router;
+}

@@ -1,0 +1,98 @@
+import type pg from 'pg';
+import type { EngineRecord } from '@sluice/shared';
+import { insertChunks, type NewChunk } from '../storage/sql/index.js';
+
+export interface CommitRequest {
+  flowId: string;
+  version: number;
+  nodeId: string;
+  chunkSize: number;
+  records: EngineRecord[];
+}
+
+interface Pending extends CommitRequest {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit: ingest requests that arrive while a commit is under way share the next one. Records
+ * of the same (flow, version, source) are packed into common chunks, and every chunk of the batch
+ * plus its job is written by one statement. Each caller's promise resolves only after that commit.
+ */
+export class GroupCommitter {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  /** @param maxInFlight commits running at once (pool connections used). Default 4. */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly maxInFlight = 4,
+    private readonly maxRecordsPerCommit = 20_000,
+  ) {}
+
+  commit(request: CommitRequest): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...request, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    this.scheduled = true;
+    // Let requests parsed in the same turn of the event loop join this commit.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushNext();
+    });
+  }
+
+  private flushNext(): void {
+    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    const batch: Pending[] = [];
+    let records = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || records + this.queue[0]!.records.length <= this.maxRecordsPerCommit)) {
+      const next = this.queue.shift()!;
+      batch.push(next);
+      records += next.records.length;
+    }
+    this.inFlight += 1;
+    insertChunks(this.pool, toChunks(batch))
+      .then(() => batch.forEach((p) => p.resolve()))
+      .catch((err) => batch.forEach((p) => p.reject(err)))
+      .finally(() => {
+        this.inFlight -= 1;
+        this.schedule();
+      });
+    this.schedule();
+  }
+}
+
+function toChunks(batch: Pending[]): NewChunk[] {
+  const groups = new Map<string, { head: Pending; records: EngineRecord[] }>();
+  for (const p of batch) {
+    const key = `${p.flowId}\u0000${p.version}\u0000${p.nodeId}`;
+    const group = groups.get(key);
+    if (group) group.records.push(...p.records);
+    else groups.set(key, { head: p, records: [...p.records] });
+  }
+  const chunks: NewChunk[] = [];
+  for (const { head, records } of groups.values()) {
+    for (let i = 0; i < records.length; i += head.chunkSize) {
+      const slice = records.slice(i, i + head.chunkSize);
+      chunks.push({
+        flowId: head.flowId,
+        version: head.version,
+        nodeId: head.nodeId,
+        attempt: 0,
+        recordsJson: JSON.stringify(slice),
+        recordCount: slice.length,
+        retryKey: null,
+        runAt: null,
+      });
+    }
+  }
+  return chunks;
+}

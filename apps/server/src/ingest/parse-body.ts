@@ -1,0 +1,77 @@
+import { AppError } from '@sluice/shared';
+
+const JSON_TYPES = new Set(['application/json']);
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl']);
+
+export function isIngestContentType(contentType: string | undefined): boolean {
+  const type = mediaType(contentType);
+  return JSON_TYPES.has(type) || NDJSON_TYPES.has(type);
+}
+
+/**
+ * Turns an ingest body into record data: one JSON object, a JSON array of objects, or NDJSON (one
+ * object per line, blank lines skipped). Errors name the line or index at fault.
+ */
+export function parseIngestBody(body: Buffer, contentType: string | undefined): Record<string, unknown>[] {
+  const type = mediaType(contentType);
+  const text = body.toString('utf8');
+  if (NDJSON_TYPES.has(type)) return parseNdjson(text);
+  if (!JSON_TYPES.has(type)) {
+    throw new AppError('unsupported_media_type', `send application/json or application/x-ndjson, not "${type || 'nothing'}"`);
+  }
+  if (text.trim() === '') throw new AppError('invalid_input', 'the body is empty; send a JSON object or an array of objects');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('invalid_input', `the body is not valid JSON: ${(err as Error).message}`, { details: { path: '' } });
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new AppError('invalid_input', 'the array is empty: nothing to ingest');
+    value.forEach((item, index) => {
+      if (!isPlainObject(item)) {
+        throw new AppError('invalid_input', `item ${index} is ${describe(item)}; every record must be a JSON object`, { details: { index, path: `[${index}]` } });
+      }
+    });
+    return value as Record<string, unknown>[];
+  }
+  if (!isPlainObject(value)) {
+    throw new AppError('invalid_input', `the body is ${describe(value)}; send a JSON object or an array of objects`, { details: { path: '' } });
+  }
+  return [value];
+}
+
+function parseNdjson(text: string): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new AppError('invalid_input', `line ${i + 1} is not valid JSON: ${(err as Error).message}`, { details: { line: i + 1 } });
+    }
+    if (!isPlainObject(value)) {
+      throw new AppError('invalid_input', `line ${i + 1} is ${describe(value)}; every record must be a JSON object`, { details: { line: i + 1 } });
+    }
+    records.push(value);
+  }
+  if (records.length === 0) throw new AppError('invalid_input', 'the body has no records');
+  return records;
+}
+
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}

@@ -1,0 +1,127 @@
+// Live numbers: workers flush stats and NOTIFY; every server process LISTENs and relays fresh
+// figures to the sockets subscribed to that flow, so any number of servers and workers can share
+// one database.
+import type http from 'node:http';
+import type pg from 'pg';
+import { Server, type Socket } from 'socket.io';
+import { DeadLetterEventSchema, SubscribeSchema, type ClientToServerEvents, type ServerToClientEvents } from '@sluice/shared';
+import { z } from 'zod';
+import type { Db } from '../storage/db.js';
+import { getFlow } from '../storage/flows.js';
+import { loadFlowStats } from '../storage/stats.js';
+import type { Logger } from '../logger.js';
+
+/** Fewest ms between two stats pushes for one flow. */
+const MIN_PUSH_INTERVAL_MS = 250;
+const room = (flowId: string) => `flow:${flowId}`;
+
+export class Relay {
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
+  private listener: pg.PoolClient | null = null;
+  private closed = false;
+  private readonly lastPush = new Map<string, number>();
+  private readonly trailing = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    server: http.Server,
+    private readonly pool: pg.Pool,
+    private readonly db: Db,
+    private readonly logger: Logger,
+  ) {
+    this.io = new Server(server, { serveClient: false, cors: { origin: false } });
+    this.io.on('connection', (socket) => this.onConnection(socket));
+  }
+
+  async start(): Promise<void> {
+    await this.listen();
+  }
+
+  private onConnection(socket: Socket<ClientToServerEvents, ServerToClientEvents>): void {
+    socket.on('subscribe', async (raw, ack) => {
+      const parsed = SubscribeSchema.safeParse(raw);
+      if (!parsed.success) {
+        ack?.({ ok: false, error: 'send { flowId } with a flow id' });
+        return;
+      }
+      const { flowId } = parsed.data;
+      try {
+        const flow = await getFlow(this.db, flowId);
+        await socket.join(room(flowId));
+        ack?.({ ok: true });
+        socket.emit('stats', await loadFlowStats(this.pool, flowId, flow.graph));
+      } catch (err) {
+        ack?.({ ok: false, error: (err as Error).message });
+      }
+    });
+    socket.on('unsubscribe', async (raw) => {
+      const parsed = SubscribeSchema.safeParse(raw);
+      if (parsed.success) await socket.leave(room(parsed.data.flowId));
+    });
+  }
+
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const client = await this.pool.connect();
+      this.listener = client;
+      client.on('notification', (msg) => this.onNotification(msg.channel, msg.payload));
+      client.on('error', (err) => {
+        this.logger.warn({ err }, 'lost the LISTEN connection; reconnecting');
+        this.listener = null;
+        client.release(err);
+        setTimeout(() => void this.listen(), 1000).unref();
+      });
+      await client.query('LISTEN sluice_stats');
+      await client.query('LISTEN sluice_dead_letters');
+    } catch (err) {
+      this.logger.warn({ err }, 'could not LISTEN; retrying');
+      setTimeout(() => void this.listen(), 1000).unref();
+    }
+  }
+
+  private onNotification(channel: string, payload: string | undefined): void {
+    try {
+      if (channel === 'sluice_stats') {
+        for (const flowId of z.array(z.string().uuid()).parse(JSON.parse(payload ?? '[]'))) this.schedulePush(flowId);
+      } else if (channel === 'sluice_dead_letters') {
+        const event = DeadLetterEventSchema.parse(JSON.parse(payload ?? '{}'));
+        this.io.to(room(event.flowId)).emit('deadLetter', event);
+        this.schedulePush(event.flowId);
+      }
+    } catch (err) {
+      this.logger.warn({ err, channel }, 'ignored a malformed notification');
+    }
+  }
+
+  /** Pushes stats now, or once the flow's minimum interval has passed, never more often. */
+  private schedulePush(flowId: string): void {
+    if ((this.io.sockets.adapter.rooms.get(room(flowId))?.size ?? 0) === 0) return;
+    if (this.trailing.has(flowId)) return;
+    const wait = Math.max(0, (this.lastPush.get(flowId) ?? 0) + MIN_PUSH_INTERVAL_MS - Date.now());
+    const timer = setTimeout(() => {
+      this.trailing.delete(flowId);
+      this.lastPush.set(flowId, Date.now());
+      void this.push(flowId);
+    }, wait);
+    timer.unref();
+    this.trailing.set(flowId, timer);
+  }
+
+  private async push(flowId: string): Promise<void> {
+    try {
+      const flow = await getFlow(this.db, flowId);
+      this.io.to(room(flowId)).emit('stats', await loadFlowStats(this.pool, flowId, flow.graph));
+    } catch (err) {
+      this.logger.warn({ err, flowId }, 'could not push stats');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.trailing.values()) clearTimeout(t);
+    this.trailing.clear();
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    this.listener?.release();
+    this.listener = null;
+  }
+}

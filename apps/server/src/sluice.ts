@@ -1,0 +1,101 @@
+// The composition root: given a database and a role, start the HTTP API and websocket relay
+// (server), the chunk runner (worker), or both. Tests start Sluice through here too.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Role } from './config.js';
+import { PlanCache } from './compiler/plan-cache.js';
+import { ExternalPools } from './engine/connections.js';
+import { startWorker, type EngineWorker } from './engine/worker.js';
+import { createHttpApp } from './http/app.js';
+import { IngestService } from './ingest/ingest.js';
+import type { Logger } from './logger.js';
+import { Relay } from './realtime/relay.js';
+import { createDb, createPool } from './storage/db.js';
+import { applyMigrations } from './storage/migrate.js';
+
+export interface SluiceOptions {
+  databaseUrl: string;
+  role: Role;
+  logger: Logger;
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 10 MB. */
+  ingestLimitBytes?: number;
+  /** Default 8. */
+  workerConcurrency?: number;
+  /** Default 1000 ms. */
+  workerPollIntervalMs?: number;
+}
+
+export interface Sluice {
+  /** http://host:port when this process serves HTTP. */
+  url: string | null;
+  worker: EngineWorker | null;
+  close(): Promise<void>;
+}
+
+export async function startSluice(options: SluiceOptions): Promise<Sluice> {
+  const { logger } = options;
+  const pool = createPool(options.databaseUrl, 20);
+  await applyMigrations(pool);
+  const db = createDb(pool);
+  const externalPools = new ExternalPools();
+  const plans = new PlanCache(db, externalPools, logger);
+
+  let worker: EngineWorker | null = null;
+  if (options.role === 'worker' || options.role === 'all') {
+    worker = await startWorker({
+      pool,
+      plans,
+      logger,
+      concurrency: options.workerConcurrency,
+      pollIntervalMs: options.workerPollIntervalMs,
+    });
+  }
+
+  let server: http.Server | null = null;
+  let relay: Relay | null = null;
+  let url: string | null = null;
+  if (options.role === 'server' || options.role === 'all') {
+    const ingest = new IngestService(pool, db, plans);
+    const app = createHttpApp({
+      pool,
+      db,
+      plans,
+      ingest,
+      logger,
+      ingestLimitBytes: options.ingestLimitBytes ?? 10 * 1024 * 1024,
+      flowChanged: (flowId) => ingest.invalidate(flowId),
+    });
+    server = http.createServer(app);
+    server.keepAliveTimeout = 65_000;
+    relay = new Relay(server, pool, db, logger);
+    await relay.start();
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(options.port ?? 3000, host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    logger.info({ url, role: options.role }, 'sluice is serving');
+  }
+
+  return {
+    url,
+    worker,
+    async close() {
+      // Stop taking requests first, then let the worker finish or hand back its jobs.
+      if (relay) await relay.close();
+      if (server) {
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      if (worker) await worker.stop();
+      await externalPools.closeAll();
+      await pool.end();
+    },
+  };
+}

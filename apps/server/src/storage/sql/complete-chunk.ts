@@ -1,0 +1,87 @@
+import type pg from 'pg';
+import type { RecordError } from '@sluice/shared';
+import { insertChunks, type NewChunk } from './insert-chunks.js';
+
+export interface NewDeadLetter {
+  nodeId: string;
+  recordId: string;
+  correlationId: string;
+  receivedAt: string;
+  generation: number;
+  record: unknown;
+  error: RecordError;
+  attempts: number;
+}
+
+export interface ChunkCompletion {
+  /** False when another run already completed this chunk: nothing was written. */
+  completed: boolean;
+  deadLetters: { id: number; nodeId: string; recordId: string; error: RecordError }[];
+}
+
+/**
+ * Records a chunk's outcomes in one transaction: the chunk row goes (the completion mark), dead
+ * letters are written (a repeat is a no-op on record × node × generation), retry chunks are
+ * enqueued (a repeat is a no-op on their retry key).
+ */
+export async function completeChunk(
+  pool: pg.Pool,
+  chunk: { id: number; flowId: string; version: number },
+  deadLetters: NewDeadLetter[],
+  retries: NewChunk[],
+): Promise<ChunkCompletion> {
+  if (deadLetters.length === 0 && retries.length === 0) {
+    const done = await pool.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
+    return { completed: done.rowCount === 1, deadLetters: [] };
+  }
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const done = await client.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
+    if (done.rowCount !== 1) {
+      await client.query('ROLLBACK');
+      return { completed: false, deadLetters: [] };
+    }
+    let written: ChunkCompletion['deadLetters'] = [];
+    if (deadLetters.length > 0) {
+      const { rows } = await client.query(
+        `INSERT INTO dead_letters (flow_id, version, node_id, record_id, correlation_id, received_at, generation, record, error, attempts)
+         SELECT $1::uuid, $2::int, x.node_id, x.record_id, x.correlation_id, x.received_at, x.generation, x.record, x.error, x.attempts
+         FROM jsonb_to_recordset($3::jsonb) AS x(node_id text, record_id uuid, correlation_id text, received_at timestamptz,
+              generation int, record jsonb, error jsonb, attempts int)
+         ON CONFLICT (record_id, node_id, generation) DO NOTHING
+         RETURNING id, node_id, record_id, error`,
+        [
+          chunk.flowId,
+          chunk.version,
+          JSON.stringify(
+            deadLetters.map((d) => ({
+              node_id: d.nodeId,
+              record_id: d.recordId,
+              correlation_id: d.correlationId,
+              received_at: d.receivedAt,
+              generation: d.generation,
+              record: d.record ?? null,
+              error: d.error,
+              attempts: d.attempts,
+            })),
+          ),
+        ],
+      );
+      written = rows.map((r) => ({
+        id: Number(r.id),
+        nodeId: String(r.node_id),
+        recordId: String(r.record_id),
+        error: r.error as RecordError,
+      }));
+    }
+    await insertChunks(client, retries);
+    await client.query('COMMIT');
+    return { completed: true, deadLetters: written };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw new Error(`could not record the outcomes of chunk ${chunk.id}`, { cause: err });
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,48 @@
+import type { SqlClient } from '@sluice/nodes';
+
+export interface NewChunk {
+  flowId: string;
+  version: number;
+  nodeId: string;
+  attempt: number;
+  /** JSON text of the EngineRecord[]; serialised by the caller once. */
+  recordsJson: string;
+  recordCount: number;
+  /** Set for retry chunks so that writing the same retry twice is a no-op. */
+  retryKey: string | null;
+  /** ISO time the chunk may run; null means now. */
+  runAt: string | null;
+}
+
+/**
+ * Writes chunks and enqueues one `run_chunk` job per new chunk, in one statement: the records and
+ * their jobs commit together or not at all. Returns how many chunks were new.
+ */
+export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promise<number> {
+  if (chunks.length === 0) return 0;
+  const result = await client.query(
+    `WITH new_chunks AS (
+       INSERT INTO chunks (flow_id, version, node_id, attempt, records, record_count, retry_key, run_at)
+       SELECT f, v, n, a, r, c, k, coalesce(t, now())
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::text[], $8::timestamptz[])
+         AS x(f, v, n, a, r, c, k, t)
+       ON CONFLICT (retry_key) DO NOTHING
+       RETURNING id, run_at
+     )
+     SELECT count(*)::int AS n FROM graphile_worker.add_jobs(ARRAY(
+       SELECT ROW('run_chunk', json_build_object('chunkId', id), NULL, run_at, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+       FROM new_chunks
+     ))`,
+    [
+      chunks.map((c) => c.flowId),
+      chunks.map((c) => c.version),
+      chunks.map((c) => c.nodeId),
+      chunks.map((c) => c.attempt),
+      chunks.map((c) => c.recordsJson),
+      chunks.map((c) => c.recordCount),
+      chunks.map((c) => c.retryKey),
+      chunks.map((c) => c.runAt),
+    ],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}

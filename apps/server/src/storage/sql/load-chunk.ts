@@ -1,0 +1,28 @@
+import type { SqlClient } from '@sluice/nodes';
+
+export interface LoadedChunk {
+  id: number;
+  flowId: string;
+  version: number;
+  nodeId: string;
+  attempt: number;
+  records: unknown;
+}
+
+/** The chunk behind a job, or null when its outcomes were already committed (a replayed job). */
+export async function loadChunk(client: SqlClient, chunkId: number): Promise<LoadedChunk | null> {
+  const { rows } = await client.query(
+    'SELECT id, flow_id, version, node_id, attempt, records FROM chunks WHERE id = $1',
+    [chunkId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    id: Number(row.id),
+    flowId: String(row.flow_id),
+    version: Number(row.version),
+    nodeId: String(row.node_id),
+    attempt: Number(row.attempt),
+    records: row.records,
+  };
+}

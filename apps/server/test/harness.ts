@@ -1,0 +1,130 @@
+// Test fixtures: a fresh database per test file on the real Postgres at 127.0.0.1:5432, Sluice
+// started in-process against it, and small HTTP helpers. Everything made here is removed in stop().
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { pino } from 'pino';
+import type { Graph } from '@sluice/shared';
+import { startSluice, type Sluice, type SluiceOptions } from '../src/sluice.js';
+
+export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Creates an empty database with a unique name; returns its URL and a function that drops it. */
+export async function createTestDatabase(prefix = 'sluice_test'): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    name,
+    url: databaseUrl(name),
+    async drop() {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export interface TestSluice {
+  url: string;
+  databaseUrl: string;
+  sluice: Sluice;
+  /** A client on the test database, for checking tables directly. */
+  pool: pg.Pool;
+  api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+export async function startTestSluice(options: Partial<SluiceOptions> = {}): Promise<TestSluice> {
+  const db = await createTestDatabase();
+  const sluice = await startSluice({
+    databaseUrl: db.url,
+    role: 'all',
+    logger: quietLogger,
+    port: 0,
+    workerPollIntervalMs: 200,
+    ...options,
+  });
+  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  const url = sluice.url!;
+  return {
+    url,
+    databaseUrl: db.url,
+    sluice,
+    pool,
+    api: (method, path, body, headers) => api(url, method, path, body, headers),
+    async stop() {
+      await sluice.close().catch(() => {});
+      await pool.end().catch(() => {});
+      await db.drop();
+    },
+  };
+}
+
+export async function api<T = unknown>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      init.body = body;
+    } else {
+      init.body = JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+    }
+  }
+  const res = await fetch(`${base}${path}`, init);
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Creates and deploys a flow; returns its id and version. */
+export async function deployFlow(t: TestSluice, graph: Graph): Promise<{ id: string; version: number }> {
+  const created = await t.api<{ id: string }>('POST', '/api/flows', graph);
+  if (created.status !== 201) throw new Error(`create failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const deployed = await t.api<{ version: number }>('POST', `/api/flows/${created.body.id}/deploy`);
+  if (deployed.status !== 200) throw new Error(`deploy failed: ${deployed.status} ${JSON.stringify(deployed.body)}`);
+  return { id: created.body.id, version: deployed.body.version };
+}

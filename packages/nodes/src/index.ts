@@ -1,0 +1,36 @@
+// Node types: each one file under src/<kind>/, declared with `defineNode`. This list is the registry;
+// nothing registers itself by import. Node files import no I/O library (the server passes Postgres
+// and fetch through the create context), so the web app may import this package.
+import type { NodeType } from './define.js';
+import { webhookSource } from './source/webhook.js';
+import { mapTransform } from './transform/map.js';
+import { jsonataTransform } from './transform/jsonata.js';
+import { maskTransform } from './transform/mask.js';
+import { schemaValidator } from './validate/schema.js';
+import { rulesValidator } from './validate/rules.js';
+import { filterRoute } from './route/filter.js';
+import { httpSink } from './sink/http.js';
+import { postgresSink } from './sink/postgres.js';
+import { logSink } from './sink/log.js';
+
+export const nodeTypes: readonly NodeType[] = [
+  webhookSource,
+  mapTransform,
+  jsonataTransform,
+  maskTransform,
+  schemaValidator,
+  rulesValidator,
+  filterRoute,
+  httpSink,
+  postgresSink,
+  logSink,
+];
+
+const byType = new Map(nodeTypes.map((t) => [t.type, t]));
+
+export function findNodeType(type: string): NodeType | undefined {
+  return byType.get(type);
+}
+
+export * from './define.js';
+export { RetryPolicySchema, retryDelayMs } from './retry.js';

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { defineNode, type RetryPolicy } from '../define.js';
+
+/** Longest data text written per record, in characters: a log line is for a glance, not an archive. */
+export const LOG_DATA_LIMIT = 1024;
+
+/** Logging cannot fail in a way a retry would fix. */
+const NO_RETRY: RetryPolicy = { strategy: 'fixed', maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+
+export const logSink = defineNode({
+  type: 'sink.log',
+  kind: 'sink',
+  title: 'Log',
+  summary: "Writes each record to the server log; handy while building a flow. Always delivers.",
+  category: 'Sinks',
+  inputs: [{ name: 'in' }],
+  outputs: [],
+  config: z.object({
+    level: z.enum(['info']).default('info').describe('Log level of the lines written. Default info (the only level for now).'),
+    includeData: z
+      .boolean()
+      .default(true)
+      .describe(`Log the record data (as JSON, cut at ${LOG_DATA_LIMIT} characters) besides its id and correlation id. Default true; turn off when the data holds personal details.`),
+  }),
+  examples: [
+    { title: 'Log records with their data', config: {} },
+    { title: 'Log ids only', config: { includeData: false } },
+  ],
+  create(config, ctx) {
+    return {
+      kind: 'sink',
+      retry: NO_RETRY,
+      async deliver(records) {
+        for (const record of records) {
+          const line: Record<string, unknown> = { flowId: ctx.flowId, nodeId: ctx.nodeId, id: record.id, correlationId: record.correlationId };
+          if (config.includeData) Object.assign(line, dataForLog(record.data));
+          ctx.logger.info(line, 'record');
+        }
+        return records.map(() => ({ status: 'delivered' as const }));
+      },
+    };
+  },
+});
+
+function dataForLog(data: unknown): { data: string; truncated?: true } {
+  const text = JSON.stringify(data) ?? 'undefined';
+  return text.length > LOG_DATA_LIMIT ? { data: `${text.slice(0, LOG_DATA_LIMIT)}…`, truncated: true } : { data: text };
+}

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import type { EngineRecord, RecordError } from '@sluice/shared';
+import { defineNode, type SinkOutcome, type SqlClient } from '../define.js';
+import { dataPath, getPath } from '../path.js';
+import { RetryPolicySchema } from '../retry.js';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+const COLUMN_TYPES = ['text', 'integer', 'bigint', 'numeric', 'boolean', 'timestamptz', 'jsonb'] as const;
+/** A column source that stands for the whole record data rather than one field of it. */
+const WHOLE_RECORD = '$';
+
+const identifier = (description: string) =>
+  z.string().max(63, 'Postgres identifiers are at most 63 characters').regex(IDENTIFIER, 'letters, digits and _, not starting with a digit').describe(description);
+
+const PostgresConfigSchema = z
+  .object({
+    connectionString: z
+      .string()
+      .min(1)
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+      .describe('Where to write, e.g. postgresql://user:password@host:5432/db. Kept secret: never logged nor shown in errors.'),
+    table: z
+      .string()
+      .max(127)
+      .regex(TABLE_NAME, 'a table name, optionally schema-qualified ("sales.orders"): letters, digits and _')
+      .describe('Table to write to, optionally schema-qualified ("sales.orders"). Names are used exactly as written (quoted), so case matters.'),
+    createTable: z
+      .boolean()
+      .default(true)
+      .describe('Create the table (CREATE TABLE IF NOT EXISTS, nullable columns, the key column as uuid primary key) before the first write. Default true. The schema must exist already.'),
+    keyColumn: identifier('Column holding the record id, the uuid primary key that makes a redelivered record update or skip its row rather than add another. Default sluice_id.').default('sluice_id'),
+    columns: z
+      .array(
+        z
+          .object({
+            name: identifier('Column name, used exactly as written (quoted).'),
+            source: dataPath('Dotted path of the record field that fills the column.')
+              .optional()
+              .describe('Dotted path of the record field that fills the column, e.g. "customer.email"; "$" for the whole record data (into a jsonb column). Default: the column name. A missing field writes NULL.'),
+            type: z.enum(COLUMN_TYPES).default('text').describe('Postgres type of the column. Values are converted by Postgres; one that does not fit (text into integer) dead-letters its record alone. Default text.'),
+          })
+          .describe('One column and where its value comes from.'),
+      )
+      .min(1)
+      .max(500)
+      .describe('The columns to fill, besides the key column.'),
+    mode: z
+      .enum(['insert', 'upsert'])
+      .default('insert')
+      .describe('insert (the default) keeps the row already written for a record id; upsert overwrites its columns with the new values.'),
+    retry: RetryPolicySchema.prefault({}).describe('When and how often a transient failure (lost connection, timeout, serialization failure, too many connections) is tried again. Default 5 attempts, exponential from 1 s.'),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>([config.keyColumn]);
+    config.columns.forEach((column, i) => {
+      if (seen.has(column.name)) {
+        const message = column.name === config.keyColumn ? `"${column.name}" is the key column` : `column "${column.name}" is listed twice`;
+        ctx.addIssue({ code: 'custom', path: ['columns', i, 'name'], message });
+      }
+      seen.add(column.name);
+    });
+  });
+type PostgresConfig = z.output<typeof PostgresConfigSchema>;
+
+export const postgresSink = defineNode({
+  type: 'sink.postgres',
+  kind: 'sink',
+  title: 'Postgres',
+  summary: 'Writes records as rows of a Postgres table, keyed on the record id so a redelivery never adds a second row.',
+  category: 'Sinks',
+  inputs: [{ name: 'in' }],
+  outputs: [],
+  config: PostgresConfigSchema,
+  examples: [
+    {
+      title: 'Orders into a table',
+      config: {
+        connectionString: 'postgresql://sluice:secret@db.example.com:5432/warehouse',
+        table: 'sales.orders',
+        columns: [
+          { name: 'order_id', source: 'id' },
+          { name: 'email', source: 'customer.email' },
+          { name: 'total', type: 'numeric' },
+          { name: 'placed_at', source: 'placedAt', type: 'timestamptz' },
+          { name: 'raw', source: '$', type: 'jsonb' },
+        ],
+        mode: 'upsert',
+      },
+    },
+  ],
+  create(config, ctx) {
+    const client = ctx.postgres(config.connectionString);
+    const sql = buildStatements(config);
+    let tableReady: Promise<void> | undefined;
+    // Once per runtime; forgotten on failure so the next delivery tries again.
+    const ensureTable = () => {
+      tableReady ??= client.query(sql.createTable).then(
+        () => undefined,
+        (err: unknown) => {
+          // Two workers creating the same table at once: the loser sees a duplicate, which is fine.
+          if (sqlState(err) === '42P07' || sqlState(err) === '23505') return;
+          tableReady = undefined;
+          throw err;
+        },
+      );
+      return tableReady;
+    };
+
+    const toRow = (record: EngineRecord): Record<string, unknown> => {
+      const row: Record<string, unknown> = { [config.keyColumn]: record.id };
+      for (const column of config.columns) {
+        const source = column.source ?? column.name;
+        row[column.name] = source === WHOLE_RECORD ? record.data : getPath(record.data, source);
+      }
+      return row;
+    };
+    const write = (records: EngineRecord[]) => client.query(sql.insert, [JSON.stringify(records.map(toRow))]);
+
+    return {
+      kind: 'sink',
+      retry: config.retry,
+      async deliver(records) {
+        if (records.length === 0) return [];
+        if (config.createTable) {
+          try {
+            await ensureTable();
+          } catch (err) {
+            const outcome = failure(err, sql.target);
+            return records.map(() => outcome);
+          }
+        }
+        try {
+          // One row per id: Postgres refuses to upsert the same key twice in one statement.
+          await write(uniqueById(records));
+          return records.map(() => ({ status: 'delivered' }));
+        } catch (err) {
+          if (classify(err) !== 'data') {
+            const outcome = failure(err, sql.target);
+            return records.map(() => outcome);
+          }
+        }
+        // A value did not fit: write the records one by one to find the bad ones. Only the slow path
+        // after a failed statement makes a round trip per record.
+        const outcomes: SinkOutcome[] = [];
+        for (const record of records) {
+          try {
+            await write([record]);
+            outcomes.push({ status: 'delivered' });
+          } catch (err) {
+            outcomes.push(failure(err, sql.target));
+          }
+        }
+        return outcomes;
+      },
+    };
+  },
+});
+
+/** Quotes a name for SQL; the config already limits names to letters, digits and _, this is the second lock. */
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+function buildStatements(config: PostgresConfig) {
+  const table = config.table.split('.').map(quoteIdent).join('.');
+  const key = quoteIdent(config.keyColumn);
+  const columns = config.columns.map((c) => ({ name: quoteIdent(c.name), type: c.type }));
+  const all = [key, ...columns.map((c) => c.name)];
+  const conflict =
+    config.mode === 'upsert' ? `DO UPDATE SET ${columns.map((c) => `${c.name} = EXCLUDED.${c.name}`).join(', ')}` : 'DO NOTHING';
+  return {
+    target: `table ${config.table}`,
+    createTable: `CREATE TABLE IF NOT EXISTS ${table} (${key} uuid PRIMARY KEY, ${columns.map((c) => `${c.name} ${c.type}`).join(', ')})`,
+    // All rows travel as one jsonb parameter: one statement per delivery, whatever the row count,
+    // and no value ever inside the SQL text. Postgres converts each value to its column's type.
+    insert:
+      `INSERT INTO ${table} (${all.join(', ')}) ` +
+      `SELECT ${all.map((c) => `x.${c}`).join(', ')} ` +
+      `FROM jsonb_to_recordset($1::jsonb) AS x(${key} uuid, ${columns.map((c) => `${c.name} ${c.type}`).join(', ')}) ` +
+      `ON CONFLICT (${key}) ${conflict}`,
+  };
+}
+
+function uniqueById(records: EngineRecord[]): EngineRecord[] {
+  const byId = new Map<string, EngineRecord>();
+  for (const record of records) byId.set(record.id, record);
+  return byId.size === records.length ? records : [...byId.values()];
+}
+
+function sqlState(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * transient: the database or the network, not the record (SQLSTATE classes 08 connection, 40
+ * serialization/deadlock, 53 resources, 57P shutdown, 57014 statement timeout; socket errors; errors
+ * without a code, like a pool timing out). data: a value does not fit (class 22, 23). permanent:
+ * the rest, mostly configuration (missing table or column, permissions, wrong password).
+ */
+function classify(err: unknown): 'transient' | 'data' | 'permanent' {
+  const code = sqlState(err);
+  if (code === undefined || /^E[A-Z]+$/.test(code)) return 'transient';
+  if (/^(08|40|53|57P)/.test(code) || code === '57014') return 'transient';
+  if (/^(22|23)/.test(code)) return 'data';
+  return 'permanent';
+}
+
+function failure(err: unknown, target: string): SinkOutcome {
+  // pg error messages name the value or constraint, not the connection string.
+  const message = `${target}: ${(err as Error).message ?? String(err)}`;
+  const code = sqlState(err);
+  const error: RecordError = { kind: classify(err) === 'transient' ? 'exhausted' : 'permanent', message: code ? `${message} (SQLSTATE ${code})` : message };
+  return classify(err) === 'transient' ? { status: 'transient', error } : { status: 'permanent', error };
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { defineNode, type PureResult } from '../define.js';
+import { sha256Hex } from '../hash.js';
+import { dataPath, isPlainObject } from '../path.js';
+
+const MASK_STRATEGIES = ['email', 'phone', 'card', 'redact', 'hash'] as const;
+type MaskStrategy = (typeof MASK_STRATEGIES)[number];
+
+const REDACTED = '[REDACTED]';
+
+export const maskTransform = defineNode({
+  type: 'transform.mask',
+  kind: 'transform',
+  title: 'Mask fields',
+  summary: 'Hides personal data: partial masks for emails, phone and card numbers, full redaction, or a salted hash.',
+  category: 'Transform',
+  inputs: [{ name: 'in' }],
+  outputs: [{ name: 'out' }],
+  config: z
+    .object({
+      fields: z
+        .array(
+          z
+            .object({
+              path: dataPath('Dotted path of the field to mask, e.g. "customer.email". Where the path crosses an array, the field is masked in every element. A missing field is left alone.'),
+              strategy: z
+                .enum(MASK_STRATEGIES)
+                .default('redact')
+                .describe(
+                  'email: u***@example.com; phone: keep the first 5 and last 3 characters (+1234***890); card: star every digit but the last 4 (****-****-****-3456); redact: "[REDACTED]"; hash: SHA-256 hex of the flow\'s secret salt + the value, so equal values still match. Default redact. A value the strategy cannot read (an object, say) is redacted.',
+                ),
+            })
+            .describe('One field to mask.'),
+        )
+        .min(1)
+        .max(200)
+        .describe('The fields to mask.'),
+    })
+    .superRefine((config, ctx) => {
+      const seen = new Set<string>();
+      config.fields.forEach((f, i) => {
+        if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'path'], message: `"${f.path}" is masked twice` });
+        seen.add(f.path);
+      });
+    }),
+  examples: [
+    {
+      title: 'Mask contact details',
+      config: {
+        fields: [
+          { path: 'email', strategy: 'email' },
+          { path: 'phone', strategy: 'phone' },
+          { path: 'payment.card', strategy: 'card' },
+          { path: 'notes', strategy: 'redact' },
+          { path: 'customerId', strategy: 'hash' },
+        ],
+      },
+    },
+  ],
+  create(config, ctx) {
+    const hash = async (value: string) => sha256Hex(ctx.salt + value);
+    const fields = config.fields.map((f) => ({ segments: f.path.split('.'), strategy: f.strategy }));
+
+    return {
+      kind: 'pure',
+      async process(records) {
+        const result: PureResult = { outputs: { out: [] }, failures: [] };
+        for (const record of records) {
+          // Masking works on a deep copy: the input record is never changed.
+          const data: unknown = structuredClone(record.data);
+          for (const field of fields) await maskAt(data, field.segments, field.strategy, hash);
+          result.outputs.out!.push({ ...record, data });
+        }
+        return result;
+      },
+    };
+  },
+});
+
+/** Masks, in place, the value at `segments` under `container`, mapping over arrays on the way. */
+async function maskAt(container: unknown, segments: string[], strategy: MaskStrategy, hash: (v: string) => Promise<string>): Promise<void> {
+  const [head, ...rest] = segments;
+  if (head === undefined) return;
+  if (Array.isArray(container) && !/^\d+$/.test(head)) {
+    for (const element of container) await maskAt(element, segments, strategy, hash);
+    return;
+  }
+  if (!(isPlainObject(container) || Array.isArray(container)) || !Object.hasOwn(container, head)) return;
+  const holder = container as Record<string, unknown>;
+  if (rest.length > 0) {
+    await maskAt(holder[head], rest, strategy, hash);
+    return;
+  }
+  const value = holder[head];
+  if (value === undefined || value === null) return;
+  holder[head] = strategy === 'hash' ? await hash(hashInput(value)) : maskValue(value, strategy);
+}
+
+function hashInput(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The masked form of one value; anything the strategy cannot read is redacted rather than leaked. */
+export function maskValue(value: unknown, strategy: Exclude<MaskStrategy, 'hash'>): string {
+  if (strategy === 'redact') return REDACTED;
+  if (typeof value !== 'string' && typeof value !== 'number') return REDACTED;
+  const s = String(value);
+  if (s === '') return s;
+  switch (strategy) {
+    case 'email':
+      return maskEmail(s);
+    case 'phone':
+      return maskPhone(s);
+    case 'card':
+      return maskCard(s);
+  }
+}
+
+/** user@example.com → u***@example.com; a fixed three stars so the length is not given away. */
+function maskEmail(s: string): string {
+  const at = s.lastIndexOf('@');
+  if (at <= 0) return `${s[0]}***`;
+  return `${s[0]}***${s.slice(at)}`;
+}
+
+/**
+ * +1234567890 → +1234***890: the first 5 characters (country and area code) and the last 3 stay.
+ * A value of 8 characters or fewer would then show whole, so only its last 2 stay (all starred up to 4).
+ */
+function maskPhone(s: string): string {
+  if (s.length > 8) return s.slice(0, 5) + '*'.repeat(s.length - 8) + s.slice(-3);
+  const keep = s.length > 4 ? 2 : 0;
+  return '*'.repeat(s.length - keep) + s.slice(s.length - keep);
+}
+
+/** 1234-5678-9012-3456 → ****-****-****-3456: separators stay, every digit but the last 4 is starred. */
+function maskCard(s: string): string {
+  const digits = s.replace(/\D/g, '').length;
+  // With 4 digits or fewer, the last 4 would be the whole number.
+  let toStar = digits > 4 ? digits - 4 : digits;
+  return s.replace(/\d/g, (d) => (toStar-- > 0 ? '*' : d));
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { IssueSchema } from './errors.js';
+
+/** Node and edge ids: short, URL- and log-safe. */
+export const ElementIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, and _ . : - only');
+
+export const GraphNodeSchema = z.object({
+  id: ElementIdSchema,
+  type: z.string().min(1).max(100),
+  config: z.record(z.string(), z.unknown()).default({}),
+  position: z.object({ x: z.number().finite(), y: z.number().finite() }).default({ x: 0, y: 0 }),
+  label: z.string().max(200).optional(),
+});
+export type GraphNode = z.infer<typeof GraphNodeSchema>;
+
+export const GraphEdgeSchema = z.object({
+  id: ElementIdSchema,
+  source: ElementIdSchema,
+  sourcePort: z.string().min(1).max(64),
+  target: ElementIdSchema,
+  targetPort: z.string().min(1).max(64).optional(),
+});
+export type GraphEdge = z.infer<typeof GraphEdgeSchema>;
+
+/** A flow's graph: what the analyst draws and the API stores. */
+export const GraphSchema = z.object({
+  name: z.string().trim().min(1, 'a flow needs a name').max(200),
+  description: z.string().max(5000).optional(),
+  nodes: z.array(GraphNodeSchema).max(500),
+  edges: z.array(GraphEdgeSchema).max(2000),
+});
+export type Graph = z.infer<typeof GraphSchema>;
+
+/** Per-flow settings that govern the engine, each with its default. */
+export const FlowSettingsSchema = z.object({
+  /** Records per chunk job. Default 200. */
+  chunkSize: z.number().int().min(1).max(5000).default(200),
+  /** Backlog (records accepted and not yet finished) above which ingest answers 429. Default 100,000. */
+  maxBacklog: z.number().int().min(1).max(10_000_000).default(100_000),
+});
+export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
+
+export const CreateFlowBodySchema = GraphSchema.extend({
+  settings: FlowSettingsSchema.partial().optional(),
+});
+export type CreateFlowBody = z.infer<typeof CreateFlowBodySchema>;
+export const UpdateFlowBodySchema = CreateFlowBodySchema;
+export type UpdateFlowBody = z.infer<typeof UpdateFlowBodySchema>;
+
+export const FlowStatusSchema = z.enum(['draft', 'deployed', 'stopped']);
+export type FlowStatus = z.infer<typeof FlowStatusSchema>;
+
+export const FlowSchema = z.object({
+  id: z.string().uuid(),
+  name: z.string(),
+  description: z.string().nullable(),
+  graph: GraphSchema,
+  settings: FlowSettingsSchema,
+  status: FlowStatusSchema,
+  deployedVersion: z.number().int().nullable(),
+  latestVersion: z.number().int().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deployedAt: z.string().nullable(),
+});
+export type Flow = z.infer<typeof FlowSchema>;
+
+export const FlowSummarySchema = FlowSchema.omit({ graph: true });
+export type FlowSummary = z.infer<typeof FlowSummarySchema>;
+
+export const ValidationResultSchema = z.object({ ok: z.boolean(), errors: z.array(IssueSchema) });
+export type ValidationResult = z.infer<typeof ValidationResultSchema>;
+
+export const DeployResultSchema = z.object({ version: z.number().int() });
+export type DeployResult = z.infer<typeof DeployResultSchema>;
+
+export const IngestResultSchema = z.object({ accepted: z.number().int(), ids: z.array(z.string()) });
+export type IngestResult = z.infer<typeof IngestResultSchema>;

@@ -1,0 +1,9 @@
+// The contract between the server and the web app: zod schemas for graphs, records, API bodies and
+// events. Both sides import from here; neither redeclares an API shape.
+export * from './errors.js';
+export * from './flow.js';
+export * from './record.js';
+export * from './dead-letter.js';
+export * from './stats.js';
+export * from './events.js';
+export * from './node-type.js';

@@ -1,0 +1,92 @@
+// `npm start`: install packages when the lock file changed, build what needs building, then run the
+// server (`npm start -- --role=worker` passes the role on). Plain Node, no dependencies.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+// Setup steps only: no browser downloads (Playwright finds Debian's chromium), no turbo telemetry notice.
+const env = {
+  ...process.env,
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1',
+  TURBO_TELEMETRY_DISABLED: process.env.TURBO_TELEMETRY_DISABLED ?? '1',
+};
+
+function say(line) {
+  process.stderr.write(`sluice: ${line}\n`);
+}
+
+function mtime(file) {
+  try {
+    return fs.statSync(path.join(root, file)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a setup step to completion; a failed step ends `npm start` with its exit code. */
+function run(command, args) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+  if (result.error) {
+    say(`${command} ${args.join(' ')} could not run: ${result.error.message}`);
+    process.exit(1);
+  }
+  if (result.status !== 0) {
+    say(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+    process.exit(result.status ?? 1);
+  }
+  return ((Date.now() - started) / 1000).toFixed(1);
+}
+
+// 1. Packages. npm writes node_modules/.package-lock.json on every install, so a lock file (or, with
+//    no lock, a package.json) newer than it means the installed tree is out of date.
+const hasLock = mtime('package-lock.json') !== undefined;
+const installed = mtime('node_modules/.package-lock.json');
+const wanted = hasLock ? mtime('package-lock.json') : mtime('package.json');
+if (installed === undefined || (wanted !== undefined && wanted > installed)) {
+  say('installing packages…');
+  const seconds = run(npm, hasLock ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  say(`packages installed in ${seconds} s`);
+}
+
+// 2. Build (the web app's bundle; a no-op while nothing defines a build script).
+say('building…');
+const buildSeconds = run(npx, ['--no', 'turbo', 'run', 'build', '--output-logs=errors-only']);
+say(`built in ${buildSeconds} s`);
+
+// 3. The server. It gets its own process group, so a Ctrl-C in the terminal reaches only this script
+//    (and npm), which forward it once: the server then drains and stops its embedded Postgres in
+//    order, instead of Postgres receiving the Ctrl-C too and quitting under the draining worker.
+say('starting the server…');
+const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', ...process.argv.slice(2)], {
+  cwd: root,
+  env: process.env,
+  stdio: 'inherit',
+  detached: process.platform !== 'win32',
+});
+
+// npm also forwards the terminal's signals, so one Ctrl-C arrives here twice: forward a signal at
+// most once per second; a second Ctrl-C later still gets through (the server may then hurry).
+const lastForwarded = new Map();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    const now = Date.now();
+    if (now - (lastForwarded.get(sig) ?? 0) < 1000) return;
+    lastForwarded.set(sig, now);
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+  });
+}
+
+child.on('error', (err) => {
+  say(`could not start the server: ${err.message}`);
+  process.exit(1);
+});
+child.on('exit', (code, signal) => {
+  // A child killed by a signal exits like a shell reports it: 128 + the signal number.
+  process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 1));
+});
