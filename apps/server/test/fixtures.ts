@@ -94,6 +94,8 @@ export interface ReceivedRequest {
   correlationId: string | undefined;
   body: unknown;
   status: number;
+  /** Date.now() when the request arrived. */
+  at: number;
 }
 
 /**
@@ -121,6 +123,7 @@ export async function startReceiver(
         correlationId: header(req.headers['x-correlation-id']),
         body,
         status: answer.status,
+        at: Date.now(),
       });
       res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.headers ?? {}) });
       res.end(JSON.stringify({ status: answer.status, note: answer.status >= 400 ? 'the receiver refused this' : 'ok' }));

@@ -188,12 +188,13 @@ describe('npm start on a clean copy with no DATABASE_URL', () => {
       expect(pgPid, `no ${workDir}/.sluice/pg/postmaster.pid${lastOutput()}`).toBeDefined();
       expect(isAlive(pgPid ?? 0)).toBe(true);
 
+      // SIGTERM to npm's pid alone (as a supervisor would send it). npm exits at once; the server and
+      // its Postgres (which npm's `sh -c` does not pass the signal to) must follow within the budget.
       process.kill(server.pid ?? 0, 'SIGTERM');
-      const stopped = await waitFor(() => exited !== undefined, STOP_BUDGET_MS);
-      expect(stopped, `npm start still running ${STOP_BUDGET_MS / 1000} s after SIGTERM${lastOutput()}`).toBe(true);
-      expect(await waitFor(() => !isAlive(pgPid ?? 0), 2_000), `embedded Postgres (pid ${pgPid}) outlived the server${lastOutput()}`).toBe(true);
-      expect(postmasterPid(), 'postmaster.pid left behind: Postgres did not shut down cleanly').toBeUndefined();
-      expect(processesInside(workDir), 'processes left running in the copy').toEqual([]);
+      const stopped = await waitFor(() => exited !== undefined && processesInside(workDir).length === 0, STOP_BUDGET_MS);
+      expect(stopped, `still running ${STOP_BUDGET_MS / 1000} s after SIGTERM: npm ${exited ? 'exited' : 'running'}, pids in the copy ${JSON.stringify(processesInside(workDir))}${lastOutput()}`).toBe(true);
+      expect(isAlive(pgPid ?? 0), `embedded Postgres (pid ${pgPid}) outlived the server`).toBe(false);
+      expect(postmasterPid(), `postmaster.pid left behind: Postgres did not shut down cleanly${lastOutput()}`).toBeUndefined();
     },
     START_BUDGET_MS + STOP_BUDGET_MS + 30_000,
   );
