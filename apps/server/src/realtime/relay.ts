@@ -66,10 +66,11 @@ export class Relay {
       this.listener = client;
       client.on('notification', (msg) => this.onNotification(msg.channel, msg.payload));
       client.on('error', (err) => {
+        if (this.listener !== client) return; // already released (closing)
         this.logger.warn({ err }, 'lost the LISTEN connection; reconnecting');
         this.listener = null;
         client.release(err);
-        setTimeout(() => void this.listen(), 1000).unref();
+        if (!this.closed) setTimeout(() => void this.listen(), 1000).unref();
       });
       await client.query('LISTEN sluice_stats');
       await client.query('LISTEN sluice_dead_letters');
@@ -121,7 +122,13 @@ export class Relay {
     for (const t of this.trailing.values()) clearTimeout(t);
     this.trailing.clear();
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
-    this.listener?.release();
+    const listener = this.listener;
     this.listener = null;
+    if (listener) {
+      listener.removeAllListeners('notification');
+      // Keep a no-op error handler: the server may still end this connection after we let go.
+      listener.on('error', () => {});
+      listener.release(true);
+    }
   }
 }
