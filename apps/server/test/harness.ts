@@ -62,6 +62,7 @@ export async function startTestSluice(options: Partial<SluiceOptions> = {}): Pro
     ...options,
   });
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  pool.on('error', () => {});
   const url = sluice.url!;
   return {
     url,

@@ -57,14 +57,18 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     },
   });
   logger.info({ processId: reaper.processId, concurrency: options.concurrency ?? 8 }, 'worker started');
+  let stopped: Promise<void> | null = null;
   return {
     stats,
     reaper,
-    async stop() {
-      await runner.stop();
-      await stats.stop();
-      await reaper.stop();
-      await utils.release();
+    stop() {
+      stopped ??= (async () => {
+        await runner.stop();
+        await stats.stop();
+        await reaper.stop();
+        await utils.release();
+      })();
+      return stopped;
     },
   };
 }
