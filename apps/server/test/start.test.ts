@@ -12,10 +12,7 @@ const START_BUDGET_MS = 60_000; // the promise: `npm start` (packages already in
 const STOP_BUDGET_MS = 15_000;
 const CLEANUP_TIMEOUT_MS = 30_000;
 
-const repoRoot = execFileSync('git', ['rev-parse', '--show-toplevel'], {
-  cwd: path.dirname(fileURLToPath(import.meta.url)),
-  encoding: 'utf8',
-}).trim();
+const testDir = path.dirname(fileURLToPath(import.meta.url));
 
 let workDir = '';
 let server: ChildProcess | undefined;
@@ -31,13 +28,27 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Copies the tracked and untracked-but-not-ignored files, so the test checks the working tree (with or without commits). */
-function copyWorkingTree(from: string, to: string): void {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: from, encoding: 'utf8' })
-    .split('\0')
-    .filter(Boolean);
+/**
+ * Copies what a clean clone of the working tree would hold: git's tracked and untracked-but-not-ignored
+ * files (with or without commits). Outside a git work tree (an exported source tree) it copies the
+ * tree minus the usual generated folders.
+ */
+function copyWorkingTree(to: string): void {
+  let root: string;
+  let files: string[];
+  try {
+    root = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: testDir, encoding: 'utf8', stdio: 'pipe' }).trim();
+    files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' })
+      .split('\0')
+      .filter(Boolean);
+  } catch {
+    root = path.resolve(testDir, '../../..');
+    const generated = /(^|\/)(\.git|node_modules|\.sluice|\.turbo|dist|coverage|test-results|playwright-report)(\/|$)/;
+    fs.cpSync(root, to, { recursive: true, verbatimSymlinks: true, filter: (src) => !generated.test(path.relative(root, src)) });
+    return;
+  }
   for (const file of new Set(files)) {
-    const source = path.join(from, file);
+    const source = path.join(root, file);
     if (!fs.existsSync(source)) continue; // deleted in the working tree but still in the index
     fs.mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
     fs.cpSync(source, path.join(to, file), { verbatimSymlinks: true });
@@ -113,7 +124,7 @@ function lastOutput(): string {
 describe('npm start on a clean copy with no DATABASE_URL', () => {
   beforeAll(() => {
     workDir = fs.mkdtempSync('/tmp/sluice-start-test-');
-    copyWorkingTree(repoRoot, workDir);
+    copyWorkingTree(workDir);
     // Installing is not part of the 60 s promise: do it first, from the npm cache where possible.
     execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], {
       cwd: workDir,

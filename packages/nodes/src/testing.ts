@@ -2,7 +2,7 @@
 // context whose services fail loudly unless a test supplies them.
 import { randomUUID } from 'node:crypto';
 import type { EngineRecord } from '@sluice/shared';
-import type { CreateContext, Logger, NodeRuntime, NodeType, PureResult, RunContext, SinkOutcome } from './define.js';
+import type { CreateContext, Logger, NodeRuntime, NodeType, PureResult, RetryPolicy, RunContext, SinkOutcome } from './define.js';
 
 export function makeRecord(data: unknown, overrides: Partial<EngineRecord> = {}): EngineRecord {
   return { id: randomUUID(), correlationId: `corr-${randomUUID().slice(0, 8)}`, receivedAt: '2024-05-01T12:00:00.000Z', generation: 0, data, ...overrides };
@@ -41,7 +41,7 @@ export function asPure(runtime: NodeRuntime): (records: EngineRecord[]) => Promi
   return (records) => runtime.process(records, run);
 }
 
-export function asSink(runtime: NodeRuntime): { deliver(records: EngineRecord[], ctx?: RunContext): Promise<SinkOutcome[]>; retry: Extract<NodeRuntime, { kind: 'sink' }>['retry'] } {
+export function asSink(runtime: NodeRuntime): { retry: RetryPolicy; deliver(records: EngineRecord[], ctx?: RunContext): Promise<SinkOutcome[]> } {
   if (runtime.kind !== 'sink') throw new Error(`expected a sink runtime, got ${runtime.kind}`);
   return { retry: runtime.retry, deliver: (records, ctx = run) => runtime.deliver(records, ctx) };
 }

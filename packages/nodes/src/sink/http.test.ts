@@ -45,6 +45,9 @@ beforeAll(async () => {
         case '/huge-error':
           res.writeHead(422, { 'content-type': 'text/plain' }).end('e'.repeat(100_000));
           return;
+        case '/echo':
+          res.writeHead(401, { 'content-type': 'text/plain' }).end(`rejected token ${req.headers.authorization}`);
+          return;
         case '/rate':
           res.writeHead(429, { 'retry-after': '7' }).end('slow down');
           return;
@@ -195,10 +198,12 @@ describe('sink.http', () => {
     const headers = { Authorization: 'Bearer s3cret' };
     const failed = [
       ...(await sink({ url: `${base}/bad?api_key=k3y`, headers }).deliver([makeRecord({})])),
+      ...(await sink({ url: `${base}/echo`, headers }).deliver([makeRecord({})])),
       ...(await sink({ url: `${base}/error?api_key=k3y`, headers }).deliver([makeRecord({})])),
       ...(await sink({ url: 'http://127.0.0.1:1/x?api_key=k3y', headers }).deliver([makeRecord({})])),
     ];
-    expect(failed.map((o) => o.status)).toEqual(['permanent', 'transient', 'transient']);
+    expect(failed.map((o) => o.status)).toEqual(['permanent', 'permanent', 'transient', 'transient']);
+    expect(failed[1]).toMatchObject({ error: { status: 401, body: 'rejected token <hidden>' } });
     const text = JSON.stringify(failed);
     expect(text).not.toContain('s3cret');
     expect(text).not.toContain('k3y');

@@ -4,6 +4,9 @@ import { defineNode, type SinkOutcome } from '../define.js';
 import { sha256Hex } from '../hash.js';
 import { RetryPolicySchema } from '../retry.js';
 
+// A transient failure's error has kind 'exhausted': it reaches a dead letter only once the retry
+// policy's attempts have run out, and then it is the last error the analyst sees.
+
 /** Requests in flight at once per delivery: enough to hide latency, few enough not to flood the target. */
 export const HTTP_CONCURRENCY = 8;
 /** How much of an error response is kept for the dead letter. */
@@ -46,7 +49,9 @@ const HttpConfigSchema = z
       if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: ['headers', name], message: `"${name}" is not a valid header name` });
       else if (RESERVED_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['headers', name], message: `${name} is set by the sink and cannot be configured` });
       // The message names the header but never repeats its value: it may be a secret.
-      if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: 'custom', path: ['headers', name], message: `the value of ${name} contains a line break or NUL` });
+      if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) {
+        ctx.addIssue({ code: 'custom', path: ['headers', name], message: `the value of ${name} has a line break, a control character or a character beyond Latin-1` });
+      }
     }
   });
 type HttpConfig = z.output<typeof HttpConfigSchema>;
@@ -75,7 +80,7 @@ export const httpSink = defineNode({
     },
   ],
   create(config, ctx) {
-    const target = describeTarget(config);
+    const endpoint: Endpoint = { config, target: describeTarget(config), scrub: secretScrubber(config), fetch: ctx.fetch };
     return {
       kind: 'sink',
       retry: config.retry,
@@ -88,7 +93,7 @@ export const httpSink = defineNode({
         const sender = async () => {
           while (next < batches.length) {
             const index = next++;
-            outcomes[index] = await sendBatch(batches[index]!, config, target, ctx.fetch, run.signal);
+            outcomes[index] = await sendBatch(batches[index]!, endpoint, run.signal);
           }
         };
         await Promise.all(Array.from({ length: Math.min(HTTP_CONCURRENCY, batches.length) }, sender));
@@ -98,21 +103,39 @@ export const httpSink = defineNode({
   },
 });
 
-/** "POST https://api.example.com/orders": the URL without credentials or query, which may hold secrets. */
+/** The compiled config: what every request of this runtime shares. */
+interface Endpoint {
+  config: HttpConfig;
+  /** "POST https://api.example.com/orders", for messages. */
+  target: string;
+  /** Removes the URL and header values from a message that came from elsewhere (fetch, a bug). */
+  scrub(message: string): string;
+  fetch: typeof fetch;
+}
+
+/** The URL without its query string, which may carry an API key. */
 function describeTarget(config: HttpConfig): string {
   const url = new URL(config.url);
   return `${config.method} ${url.origin}${url.pathname}`;
 }
 
+function secretScrubber(config: HttpConfig): (message: string) => string {
+  const secrets = [config.url, ...Object.values(config.headers).filter((v) => v.trim().length >= 3)];
+  return (message) => secrets.reduce((text, secret) => text.replaceAll(secret, '<hidden>'), message);
+}
+
 /** One request for `batch`; the same outcome for every record in it. Never throws. */
-async function sendBatch(batch: EngineRecord[], config: HttpConfig, target: string, fetchFn: typeof fetch, stop?: AbortSignal): Promise<SinkOutcome[]> {
-  const outcome = await send(batch, config, target, fetchFn, stop).catch(
-    (err: unknown): SinkOutcome => ({ status: 'transient', error: { kind: 'exhausted', message: `${target} failed: ${(err as Error).message}` } }),
+async function sendBatch(batch: EngineRecord[], endpoint: Endpoint, stop?: AbortSignal): Promise<SinkOutcome[]> {
+  const outcome = await send(batch, endpoint, stop).catch(
+    (err: unknown): SinkOutcome => ({
+      status: 'transient',
+      error: { kind: 'exhausted', message: `${endpoint.target} failed: ${endpoint.scrub((err as Error).message)}` },
+    }),
   );
   return batch.map(() => outcome);
 }
 
-async function send(batch: EngineRecord[], config: HttpConfig, target: string, fetchFn: typeof fetch, stop?: AbortSignal): Promise<SinkOutcome> {
+async function send(batch: EngineRecord[], { config, target, scrub, fetch: fetchFn }: Endpoint, stop?: AbortSignal): Promise<SinkOutcome> {
   const first = batch[0]!;
   const single = config.batchSize === 1;
   const payload = single ? JSON.stringify(first.data ?? null) : JSON.stringify(batch.map((r) => ({ id: r.id, correlationId: r.correlationId, data: r.data })));
@@ -137,8 +160,7 @@ async function send(batch: EngineRecord[], config: HttpConfig, target: string, f
     });
   } catch (err) {
     // fetch's own messages may quote the URL, query string and all.
-    const message = describeFetchError(err, config.timeoutMs, timeout).replaceAll(config.url, '<url>');
-    return { status: 'transient', error: { kind: 'exhausted', message: `${target} ${message}` } };
+    return { status: 'transient', error: { kind: 'exhausted', message: `${target} ${scrub(describeFetchError(err, config.timeoutMs, timeout))}` } };
   }
 
   const status = response.status;
@@ -146,7 +168,8 @@ async function send(batch: EngineRecord[], config: HttpConfig, target: string, f
     await response.body?.cancel().catch(() => undefined);
     return { status: 'delivered' };
   }
-  const body = await readPrefix(response, BODY_PREVIEW_BYTES);
+  // Some servers echo the request, Authorization header included, in their error pages.
+  const body = scrub(await readPrefix(response, BODY_PREVIEW_BYTES));
   const message = `HTTP ${status} from ${target}`;
   if (status === 429 || status === 503) {
     const error: RecordError = { kind: 'exhausted', status, body, message };
@@ -159,8 +182,6 @@ async function send(batch: EngineRecord[], config: HttpConfig, target: string, f
   return { status: 'permanent', error: { kind: 'permanent', status, body, message: message + redirect } };
 }
 
-// A transient failure's error has kind 'exhausted': it reaches a dead letter only once the retry
-// policy's attempts have run out, and then it is the last error the analyst sees.
 function describeFetchError(err: unknown, timeoutMs: number, timeout: AbortSignal): string {
   if (timeout.aborted) return `timed out after ${timeoutMs} ms`;
   const e = err as Error & { cause?: { code?: string; message?: string } };

@@ -107,14 +107,15 @@ export const postgresSink = defineNode({
       return tableReady;
     };
 
-    const toRow = (record: EngineRecord): Record<string, unknown> => {
-      const row: Record<string, unknown> = { [config.keyColumn]: record.id };
-      for (const column of config.columns) {
-        const source = column.source ?? column.name;
-        row[column.name] = source === WHOLE_RECORD ? record.data : getPath(record.data, source);
-      }
-      return row;
-    };
+    // fromEntries rather than assignment: a column may legally be called __proto__.
+    const toRow = (record: EngineRecord): Record<string, unknown> =>
+      Object.fromEntries([
+        [config.keyColumn, record.id],
+        ...config.columns.map((column) => {
+          const source = column.source ?? column.name;
+          return [column.name, source === WHOLE_RECORD ? record.data : getPath(record.data, source)];
+        }),
+      ]);
     const write = (records: EngineRecord[]) => client.query(sql.insert, [JSON.stringify(records.map(toRow))]);
 
     return {
@@ -126,7 +127,7 @@ export const postgresSink = defineNode({
           try {
             await ensureTable();
           } catch (err) {
-            const outcome = failure(err, sql.target);
+            const outcome = failure(err, sql.target, config.connectionString);
             return records.map(() => outcome);
           }
         }
@@ -136,7 +137,7 @@ export const postgresSink = defineNode({
           return records.map(() => ({ status: 'delivered' }));
         } catch (err) {
           if (classify(err) !== 'data') {
-            const outcome = failure(err, sql.target);
+            const outcome = failure(err, sql.target, config.connectionString);
             return records.map(() => outcome);
           }
         }
@@ -148,7 +149,7 @@ export const postgresSink = defineNode({
             await write([record]);
             outcomes.push({ status: 'delivered' });
           } catch (err) {
-            outcomes.push(failure(err, sql.target));
+            outcomes.push(failure(err, sql.target, config.connectionString));
           }
         }
         return outcomes;
@@ -207,9 +208,10 @@ function classify(err: unknown): 'transient' | 'data' | 'permanent' {
   return 'permanent';
 }
 
-function failure(err: unknown, target: string): SinkOutcome {
-  // pg error messages name the value or constraint, not the connection string.
-  const message = `${target}: ${(err as Error).message ?? String(err)}`;
+function failure(err: unknown, target: string, connectionString: string): SinkOutcome {
+  // pg's messages name the value or constraint; the connection string (with its password) is
+  // removed all the same, in case a driver or network error ever quotes it.
+  const message = `${target}: ${String((err as Error).message ?? err).replaceAll(connectionString, '<connection string>')}`;
   const code = sqlState(err);
   const error: RecordError = { kind: classify(err) === 'transient' ? 'exhausted' : 'permanent', message: code ? `${message} (SQLSTATE ${code})` : message };
   return classify(err) === 'transient' ? { status: 'transient', error } : { status: 'permanent', error };

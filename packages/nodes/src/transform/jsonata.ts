@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type PureResult } from '../define.js';
-import { compileExpression } from '../jsonata.js';
+import { compileExpression, plainJson } from '../jsonata.js';
 
 export const jsonataTransform = defineNode({
   type: 'transform.jsonata',
@@ -22,7 +22,12 @@ export const jsonataTransform = defineNode({
         const result: PureResult = { outputs: { out: [] }, failures: [] };
         for (const record of records) {
           try {
-            result.outputs.out!.push({ ...record, data: await expr.evaluate(record.data) });
+            const data = await expr.evaluate(record.data);
+            if (data === undefined) {
+              result.failures.push({ record, error: { kind: 'transform', message: 'the expression produced nothing for this record' } });
+              continue;
+            }
+            result.outputs.out!.push({ ...record, data: plainJson(data) });
           } catch (err) {
             result.failures.push({ record, error: { kind: 'transform', message: `expression failed: ${(err as Error).message}` } });
           }

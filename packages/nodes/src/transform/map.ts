@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EngineRecord } from '@sluice/shared';
 import { defineNode, type PureResult } from '../define.js';
-import { compileExpression, type Expression } from '../jsonata.js';
+import { compileExpression, plainJson, type Expression } from '../jsonata.js';
 import { dataPath, getPath, isPlainObject, setPath } from '../path.js';
 
 const MAP_OPS = ['copy', 'trim', 'lowercase', 'uppercase', 'number', 'integer', 'boolean', 'date', 'constant', 'default', 'template'] as const;
@@ -42,7 +42,7 @@ const MapConfigSchema = z
     keepUnmapped: z
       .boolean()
       .default(false)
-      .describe('Start from a copy of the input data and apply the mappings on top (true), or start from an empty object so that only mapped fields come out (false, the default).'),
+      .describe('Start from a copy of the input data (when it is an object) and apply the mappings on top (true), or start from an empty object so that only mapped fields come out (false, the default).'),
     mappings: z.array(MappingSchema).min(1).max(500).describe('The fields to write, applied in order. Sources are always read from the input data.'),
   })
   .superRefine((config, ctx) => {
@@ -145,20 +145,12 @@ async function mapRecord(record: EngineRecord, mappings: CompiledMapping[], keep
   return { message: `mapping to "${first.path}" failed: ${first.message}${more}`, failures };
 }
 
-/**
- * A plain JSON copy. Not structuredClone: JSONata marks its result arrays with extra properties
- * (`sequence`), and returns functions as values, neither of which belongs in record data.
- */
 function cloneJson(value: unknown): unknown {
-  if (typeof value === 'function' || (isPlainObject(value) && value._jsonata_lambda === true)) {
-    throw new MappingError('the value is a function, not data');
+  try {
+    return plainJson(value);
+  } catch (err) {
+    throw new MappingError((err as Error).message);
   }
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : cloneJson(v)));
-  if (isPlainObject(value)) {
-    // fromEntries defines properties, so even a "__proto__" key stays data.
-    return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : [[k, cloneJson(v)]])));
-  }
-  return value;
 }
 
 function applyOp(m: FieldMapping, data: unknown): unknown {

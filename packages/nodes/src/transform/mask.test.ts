@@ -89,6 +89,14 @@ describe('transform.mask', () => {
     });
   });
 
+  it('masks each item of a list, and redacts a list whole', async () => {
+    const data = { phones: ['+1234567890', null, '+4412345678901'], cards: ['4111111111111111'] };
+    expect(await masked([{ path: 'phones', strategy: 'phone' }, { path: 'cards', strategy: 'redact' }], data)).toEqual({
+      phones: ['+1234***890', null, '+4412******901'],
+      cards: '[REDACTED]',
+    });
+  });
+
   it('never changes the input record', async () => {
     const input = { email: 'user@example.com', nested: { card: '4111111111111111' } };
     const record = makeRecord(input);

@@ -22,7 +22,7 @@ export const maskTransform = defineNode({
         .array(
           z
             .object({
-              path: dataPath('Dotted path of the field to mask, e.g. "customer.email". Where the path crosses an array, the field is masked in every element. A missing field is left alone.'),
+              path: dataPath('Dotted path of the field to mask, e.g. "customer.email". Where the path crosses an array, the field is masked in every element; a field holding a list has each item masked. A missing field is left alone.'),
               strategy: z
                 .enum(MASK_STRATEGIES)
                 .default('redact')
@@ -91,9 +91,18 @@ async function maskAt(container: unknown, segments: string[], strategy: MaskStra
     await maskAt(holder[head], rest, strategy, hash);
     return;
   }
-  const value = holder[head];
-  if (value === undefined || value === null) return;
-  holder[head] = strategy === 'hash' ? await hash(hashInput(value)) : maskValue(value, strategy);
+  holder[head] = await maskLeaf(holder[head], strategy, hash);
+}
+
+/** A list of values ("phones": [...]) is masked element by element, except by redact, which hides it all. */
+async function maskLeaf(value: unknown, strategy: MaskStrategy, hash: (v: string) => Promise<string>): Promise<unknown> {
+  if (value === undefined || value === null) return value;
+  if (Array.isArray(value) && strategy !== 'redact') {
+    const masked: unknown[] = [];
+    for (const element of value) masked.push(await maskLeaf(element, strategy, hash));
+    return masked;
+  }
+  return strategy === 'hash' ? hash(hashInput(value)) : maskValue(value, strategy);
 }
 
 function hashInput(value: unknown): string {
