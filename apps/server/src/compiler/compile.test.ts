@@ -41,7 +41,7 @@ describe('compileGraph', () => {
   });
 
   /** Each malformed flow, and the node or edge and field its first error must name. */
-  const cases: { name: string; mutate: (g: Graph) => unknown; expect: Partial<Issue> & { message: RegExp } }[] = [
+  const cases: { name: string; mutate: (g: Graph) => unknown; expect: Partial<Omit<Issue, 'message'>> & { message: RegExp } }[] = [
     { name: 'unknown node type', mutate: (g) => ((g.nodes[1]!.type = 'transform.nope'), g), expect: { nodeId: 'rules', path: 'type', message: /unknown node type "transform.nope"/ } },
     { name: 'config of the wrong type', mutate: (g) => ((g.nodes[1]!.config = { rules: 'all' }), g), expect: { nodeId: 'rules', path: 'config.rules', message: /array/i } },
     { name: 'missing required config field', mutate: (g) => ((g.nodes[1]!.config = {}), g), expect: { nodeId: 'rules', path: 'config.rules', message: /.+/ } },

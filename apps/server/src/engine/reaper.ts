@@ -7,6 +7,8 @@ import type { Logger } from '../logger.js';
 export const HEARTBEAT_MS = 5_000;
 /** A process silent this long is dead; its locked jobs are released (well inside the 30 s promise). */
 export const DEAD_AFTER_MS = 15_000;
+/** How often old heartbeat rows and stats buckets are deleted. */
+const CLEANUP_EVERY_MS = 60_000;
 
 /**
  * Keeps this worker process's heartbeat row fresh, and releases the jobs that dead processes left
@@ -17,6 +19,7 @@ export class Reaper {
   readonly processId = `${os.hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
   private readonly poolIds = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  private lastCleanup = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -70,9 +73,12 @@ export class Reaper {
       await this.utils.forceUnlockWorkers(dead);
       this.logger.warn({ workerIds: dead }, 'released jobs locked by dead workers');
     }
-    await this.pool.query(
-      `DELETE FROM worker_processes WHERE heartbeat_at < now() - interval '1 hour'`,
-    );
+    if (Date.now() - this.lastCleanup > CLEANUP_EVERY_MS) {
+      this.lastCleanup = Date.now();
+      await this.pool.query(`DELETE FROM worker_processes WHERE heartbeat_at < now() - interval '1 hour'`);
+      // The per-second series serves the last 24 h of charts and rates; the totals live in node_stats.
+      await this.pool.query(`DELETE FROM node_stats_series WHERE bucket < now() - interval '24 hours'`);
+    }
     return dead;
   }
 
