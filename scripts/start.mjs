@@ -28,15 +28,19 @@ function mtime(file) {
   }
 }
 
-/** Runs a setup step to completion; a failed step ends `npm start` with its exit code. */
-function run(command, args) {
+/**
+ * Runs a setup step to completion; a failed step ends `npm start` with its exit code. A quiet step's
+ * output is shown only when it fails.
+ */
+function run(command, args, { quiet = false } = {}) {
   const started = Date.now();
-  const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+  const result = spawnSync(command, args, { cwd: root, env, stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' });
   if (result.error) {
     say(`${command} ${args.join(' ')} could not run: ${result.error.message}`);
     process.exit(1);
   }
   if (result.status !== 0) {
+    if (quiet) process.stderr.write(`${result.stdout}${result.stderr}`);
     say(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
     process.exit(result.status ?? 1);
   }
@@ -56,7 +60,7 @@ if (installed === undefined || (wanted !== undefined && wanted > installed)) {
 
 // 2. Build (the web app's bundle; a no-op while nothing defines a build script).
 say('building…');
-const buildSeconds = run(npx, ['--no', 'turbo', 'run', 'build', '--output-logs=errors-only']);
+const buildSeconds = run(npx, ['--no', 'turbo', 'run', 'build', '--output-logs=errors-only'], { quiet: true });
 say(`built in ${buildSeconds} s`);
 
 // 3. The server. It gets its own process group, so a Ctrl-C in the terminal reaches only this script
@@ -73,14 +77,24 @@ const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.
 // npm also forwards the terminal's signals, so one Ctrl-C arrives here twice: forward a signal at
 // most once per second; a second Ctrl-C later still gets through (the server may then hurry).
 const lastForwarded = new Map();
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    const now = Date.now();
-    if (now - (lastForwarded.get(sig) ?? 0) < 1000) return;
-    lastForwarded.set(sig, now);
-    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
-  });
+function forward(sig) {
+  const now = Date.now();
+  if (now - (lastForwarded.get(sig) ?? 0) < 1000) return;
+  lastForwarded.set(sig, now);
+  if (child.exitCode === null && child.signalCode === null) child.kill(sig);
 }
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => forward(sig));
+
+// `kill <npm's pid>` does not reach us: npm passes SIGTERM to its `sh -c`, which dies without passing
+// it on, and we are orphaned. Treat losing our parent as SIGTERM so the server and Postgres stop too.
+const parentPid = process.ppid;
+const orphanWatch = setInterval(() => {
+  if (process.ppid === parentPid) return;
+  clearInterval(orphanWatch);
+  say('npm went away; stopping the server…');
+  forward('SIGTERM');
+}, 500);
+orphanWatch.unref();
 
 child.on('error', (err) => {
   say(`could not start the server: ${err.message}`);
