@@ -2,17 +2,59 @@ import jsonata from 'jsonata';
 import { NodeConfigError } from './define.js';
 import { isPlainObject } from './path.js';
 
-export type Expression = ReturnType<typeof jsonata>;
+/** A compiled expression, guarded so that no analyst's expression can hang a worker. */
+export interface Expression {
+  evaluate(input: unknown): Promise<unknown>;
+}
 
-/** Compiles a JSONata expression once, turning a syntax error into a config error at `path`. */
-export function compileExpression(source: string, path: string): Expression {
+/** Per-evaluation guardrails. Defaults: 1000 ms and 500 levels of nesting. */
+export interface ExpressionLimits {
+  timeoutMs: number;
+  maxDepth: number;
+}
+export const DEFAULT_EXPRESSION_LIMITS: ExpressionLimits = { timeoutMs: 1000, maxDepth: 500 };
+
+const ENTRY = Symbol.for('jsonata.__evaluate_entry');
+const EXIT = Symbol.for('jsonata.__evaluate_exit');
+
+/**
+ * Compiles a JSONata expression once, turning a syntax error into a config error at `path`.
+ * Evaluations of one expression run one after another (JSONata is CPU-bound, so nothing is lost),
+ * which lets the entry/exit hooks time and depth-limit each evaluation: a runaway loop or
+ * recursion fails that record instead of blocking the process.
+ */
+export function compileExpression(source: string, path: string, limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS): Expression {
+  let compiled: ReturnType<typeof jsonata>;
   try {
-    return jsonata(source);
+    compiled = jsonata(source);
   } catch (err) {
     const e = err as { message?: string; position?: number };
     const where = e.position === undefined ? '' : ` (at character ${e.position})`;
     throw new NodeConfigError(path, `invalid JSONata expression: ${e.message ?? String(err)}${where}`, { cause: err });
   }
+  let depth = 0;
+  let startedAt = 0;
+  const guard = (_expr: unknown, _input: unknown, environment: { isParallelCall?: boolean }, ...rest: unknown[]) => {
+    if (environment.isParallelCall) return;
+    depth += rest.length === 0 ? 1 : -1; // the exit hook gets one more argument (the result)
+    if (depth > limits.maxDepth) throw new Error(`the expression nests deeper than ${limits.maxDepth} levels (runaway recursion?)`);
+    if (Date.now() - startedAt > limits.timeoutMs) throw new Error(`the expression ran longer than ${limits.timeoutMs} ms (runaway loop?)`);
+  };
+  // JSONata's hooks are bound under symbols, which its typings (string names) do not describe.
+  Reflect.apply(compiled.assign, compiled, [ENTRY, guard]);
+  Reflect.apply(compiled.assign, compiled, [EXIT, guard]);
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    evaluate(input) {
+      const run = tail.then(() => {
+        depth = 0;
+        startedAt = Date.now();
+        return compiled.evaluate(input);
+      });
+      tail = run.catch(() => undefined);
+      return run;
+    },
+  };
 }
 
 /**
