@@ -2,7 +2,7 @@
 // database (embedded when DATABASE_URL is unset), starts Sluice, and shuts down cleanly on SIGTERM.
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { startSluice } from './sluice.js';
+import { startSluice, type Sluice } from './sluice.js';
 import { startEmbeddedPostgres } from './storage/embedded-postgres.js';
 
 async function main(): Promise<void> {
@@ -15,22 +15,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is unset: starting the embedded Postgres');
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
-    databaseUrl = embedded.url;
-  }
-  const sluice = await startSluice({
-    databaseUrl,
-    role: config.role,
-    logger,
-    port: config.port,
-    host: config.host,
-    ingestLimitBytes: config.ingestLimitBytes,
-    workerConcurrency: config.workerConcurrency,
-  });
+  let sluice: Sluice | null = null;
 
+  // Handlers first: a SIGTERM during start-up must still stop the embedded Postgres.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -42,7 +29,7 @@ async function main(): Promise<void> {
     }, 30_000);
     force.unref();
     try {
-      await sluice.close();
+      if (sluice) await sluice.close();
       if (embedded) await embedded.stop();
       process.exit(0);
     } catch (err) {
@@ -52,6 +39,29 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is unset: starting the embedded Postgres');
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+    databaseUrl = embedded.url;
+  }
+  if (stopping) return;
+  try {
+    sluice = await startSluice({
+      databaseUrl,
+      role: config.role,
+      logger,
+      port: config.port,
+      host: config.host,
+      ingestLimitBytes: config.ingestLimitBytes,
+      workerConcurrency: config.workerConcurrency,
+    });
+  } catch (err) {
+    // Do not leave the embedded Postgres running behind a failed start.
+    if (embedded) await embedded.stop().catch(() => {});
+    throw err;
+  }
 }
 
 main().catch((err: unknown) => {
