@@ -32,6 +32,8 @@ export const DeadLetterQuerySchema = z.object({
   cursor: z.string().max(200).optional(),
   status: DeadLetterStatusSchema.optional(),
   nodeId: z.string().max(64).optional(),
+  /** Text to find in the error message (case-insensitive). */
+  q: z.string().max(200).optional(),
 });
 export type DeadLetterQuery = z.infer<typeof DeadLetterQuerySchema>;
 

@@ -69,7 +69,16 @@ export const FlowSchema = z.object({
 });
 export type Flow = z.infer<typeof FlowSchema>;
 
-export const FlowSummarySchema = FlowSchema.omit({ graph: true });
+/** The flows list: no graph, but the last minute's figures. */
+export const FlowSummarySchema = FlowSchema.omit({ graph: true }).extend({
+  nodeCount: z.number().int(),
+  live: z.object({
+    /** Records into the flow per second over the last minute. */
+    recordsPerSecond: z.number(),
+    /** Errors and dead letters over records in, last minute; null with no traffic. */
+    errorRate: z.number().nullable(),
+  }),
+});
 export type FlowSummary = z.infer<typeof FlowSummarySchema>;
 
 export const ValidationResultSchema = z.object({ ok: z.boolean(), errors: z.array(IssueSchema) });

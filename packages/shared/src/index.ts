@@ -7,3 +7,5 @@ export * from './dead-letter.js';
 export * from './stats.js';
 export * from './events.js';
 export * from './node-type.js';
+export * from './dry-run.js';
+export * from './metrics.js';

@@ -4,9 +4,11 @@ import express, { json } from 'express';
 import type { ApiContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
+import { dryRunRoutes } from './routes/dry-run.js';
 import { flowRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
+import { webAppRoutes } from './static.js';
 
 export function createHttpApp(ctx: ApiContext): express.Express {
   const app = express();
@@ -19,8 +21,10 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
   api.use(flowRoutes(ctx));
   api.use(deadLetterRoutes(ctx));
+  api.use(dryRunRoutes(ctx));
   api.use(notFound);
   app.use('/api', api);
+  app.use(webAppRoutes());
   app.use(notFound);
   app.use(errorHandler(ctx.logger));
   return app;

@@ -33,6 +33,7 @@ export async function listDeadLetters(pool: pg.Pool, flowId: string | undefined,
   if (flowId) add('flow_id = ?', flowId);
   if (query.status) add('status = ?', query.status);
   if (query.nodeId) add('node_id = ?', query.nodeId);
+  if (query.q) add(`error->>'message' ILIKE ?`, `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (query.cursor !== undefined) {
     if (!/^\d{1,19}$/.test(query.cursor)) throw new AppError('invalid_input', 'cursor is not one this API gave out', { details: { path: 'cursor' } });
     add('id < ?', query.cursor);

@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { AppError, FlowSettingsSchema, type CreateFlowBody, type Flow, type FlowSettings, type FlowSummary, type Graph } from '@sluice/shared';
+import type pg from 'pg';
 import type { Db } from './db.js';
+import { recentFlowFigures } from './metrics.js';
 import { flowVersions, flows } from './schema.js';
 
 type FlowRow = typeof flows.$inferSelect;
@@ -43,11 +45,12 @@ export async function createFlow(db: Db, body: CreateFlowBody): Promise<Flow> {
   return toFlow(row!, null);
 }
 
-export async function listFlows(db: Db): Promise<FlowSummary[]> {
+export async function listFlows(db: Db, pool: pg.Pool): Promise<FlowSummary[]> {
   const rows = await db.select({ row: flows, latest: latestVersion }).from(flows).orderBy(desc(flows.createdAt));
+  const live = await recentFlowFigures(pool, new Map(rows.map(({ row }) => [row.id, row.graph])));
   return rows.map(({ row, latest }) => {
-    const { graph: _graph, ...summary } = toFlow(row, latest);
-    return summary;
+    const { graph, ...summary } = toFlow(row, latest);
+    return { ...summary, nodeCount: graph.nodes.length, live: live.get(row.id) ?? { recordsPerSecond: 0, errorRate: null } };
   });
 }
 

@@ -1,11 +1,12 @@
 import { Router, raw } from 'express';
-import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue } from '@sluice/shared';
+import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, MetricsQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue } from '@sluice/shared';
 import { z } from 'zod';
 import { compileGraph } from '../../compiler/compile.js';
 import { validationContextFactory } from '../../engine/connections.js';
 import { createFlow, deleteFlow, deployFlow, getFlow, listFlows, stopFlow, updateFlow } from '../../storage/flows.js';
 import { listDeadLetters } from '../../storage/dead-letters.js';
 import { loadFlowStats } from '../../storage/stats.js';
+import { getFlowMetrics } from '../../storage/metrics.js';
 import { isIngestContentType } from '../../ingest/parse-body.js';
 import type { ApiContext } from '../context.js';
 import { flowIdParam, parseRequest } from '../validate.js';
@@ -20,7 +21,7 @@ export function flowRoutes(ctx: ApiContext): Router {
   };
 
   router.get('/flows', async (_req, res) => {
-    res.json(await listFlows(ctx.db));
+    res.json(await listFlows(ctx.db, ctx.pool));
   });
 
   router.post('/flows', async (req, res) => {
@@ -104,6 +105,13 @@ export function flowRoutes(ctx: ApiContext): Router {
     const id = flowIdParam(req.params.id);
     const flow = await getFlow(ctx.db, id);
     res.json(await loadFlowStats(ctx.pool, id, flow.graph));
+  });
+
+  router.get('/flows/:id/metrics', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    const query = parseRequest(MetricsQuerySchema, req.query, 'query');
+    const flow = await getFlow(ctx.db, id);
+    res.json(await getFlowMetrics(ctx.pool, id, flow.graph, query.minutes, query.step));
   });
 
   router.get('/flows/:id/dead-letters', async (req, res) => {
