@@ -24,7 +24,16 @@ export class ChunkStats {
   /** Observes how long ago each record was received, in ms. */
   latency(nodeId: string, receivedAt: readonly string[], now = Date.now()): void {
     const buckets = this.node(nodeId).latency;
-    for (const at of receivedAt) buckets[latencyBucket(now - Date.parse(at))]! += 1;
+    // Records of one ingest call share their receivedAt: parse each distinct string once.
+    let lastText = '';
+    let lastMs = 0;
+    for (const at of receivedAt) {
+      if (at !== lastText) {
+        lastText = at;
+        lastMs = Date.parse(at);
+      }
+      buckets[latencyBucket(now - lastMs)]! += 1;
+    }
   }
 }
 

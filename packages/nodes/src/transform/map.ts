@@ -63,7 +63,9 @@ const MapConfigSchema = z
 /** A mapping ready to run: reads the input data, returns the value to write (undefined: write nothing). */
 interface CompiledMapping {
   target: string;
-  run(data: unknown): Promise<unknown>;
+  /** Expressions are asynchronous (JSONata 2); field ops are not, and are not awaited. */
+  run(data: unknown): unknown;
+  async: boolean;
 }
 
 /** A value a mapping cannot convert: the record fails, naming the target field. */
@@ -103,9 +105,9 @@ export const mapTransform = defineNode({
     const mappings = config.mappings.map((m, i): CompiledMapping => {
       if ('expression' in m) {
         const expr: Expression = compileExpression(m.expression, `mappings.${i}.expression`);
-        return { target: m.target, run: (data) => expr.evaluate(data) };
+        return { target: m.target, run: (data) => expr.evaluate(data), async: true };
       }
-      return { target: m.target, run: async (data) => applyOp(m, data) };
+      return { target: m.target, run: (data) => applyOp(m, data), async: false };
     });
 
     return {
@@ -131,7 +133,7 @@ async function mapRecord(record: EngineRecord, mappings: CompiledMapping[], keep
   const failures: { path: string; message: string }[] = [];
   for (const mapping of mappings) {
     try {
-      const value = await mapping.run(record.data);
+      const value = mapping.async ? await mapping.run(record.data) : mapping.run(record.data);
       // Cloned so that a later mapping writing inside this value cannot reach the input data.
       if (value !== undefined) setPath(data, mapping.target, cloneJson(value));
     } catch (err) {

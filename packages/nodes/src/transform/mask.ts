@@ -65,44 +65,60 @@ export const maskTransform = defineNode({
       kind: 'pure',
       async process(records) {
         const result: PureResult = { outputs: { out: [] }, failures: [] };
+        const pending: Promise<void>[] = [];
         for (const record of records) {
           // Masking works on a deep copy: the input record is never changed.
           const data: unknown = structuredClone(record.data);
-          for (const field of fields) await maskAt(data, field.segments, field.strategy, hash);
+          // Every strategy but hash is synchronous; hashes (Web Crypto) are awaited together at the end.
+          for (const field of fields) maskAt(data, field.segments, field.strategy, hash, pending);
           result.outputs.out!.push({ ...record, data });
         }
+        if (pending.length > 0) await Promise.all(pending);
         return result;
       },
     };
   },
 });
 
-/** Masks, in place, the value at `segments` under `container`, mapping over arrays on the way. */
-async function maskAt(container: unknown, segments: string[], strategy: MaskStrategy, hash: (v: string) => Promise<string>): Promise<void> {
+type Hash = (v: string) => Promise<string>;
+
+/**
+ * Masks, in place, the value at `segments` under `container`, mapping over arrays on the way.
+ * Hashes are started here and their promises pushed to `pending`; they write when they resolve.
+ */
+function maskAt(container: unknown, segments: string[], strategy: MaskStrategy, hash: Hash, pending: Promise<void>[]): void {
   const [head, ...rest] = segments;
   if (head === undefined) return;
   if (Array.isArray(container) && !/^\d+$/.test(head)) {
-    for (const element of container) await maskAt(element, segments, strategy, hash);
+    for (const element of container) maskAt(element, segments, strategy, hash, pending);
     return;
   }
   if (!(isPlainObject(container) || Array.isArray(container)) || !Object.hasOwn(container, head)) return;
   const holder = container as Record<string, unknown>;
   if (rest.length > 0) {
-    await maskAt(holder[head], rest, strategy, hash);
+    maskAt(holder[head], rest, strategy, hash, pending);
     return;
   }
-  holder[head] = await maskLeaf(holder[head], strategy, hash);
+  maskLeaf(holder, head, strategy, hash, pending);
 }
 
 /** A list of values ("phones": [...]) is masked element by element, except by redact, which hides it all. */
-async function maskLeaf(value: unknown, strategy: MaskStrategy, hash: (v: string) => Promise<string>): Promise<unknown> {
-  if (value === undefined || value === null) return value;
+function maskLeaf(holder: Record<string, unknown> | unknown[], key: string | number, strategy: MaskStrategy, hash: Hash, pending: Promise<void>[]): void {
+  const read = (): unknown => (Array.isArray(holder) ? holder[Number(key)] : holder[key]);
+  const write = (v: unknown): void => {
+    if (Array.isArray(holder)) holder[Number(key)] = v;
+    else holder[key] = v;
+  };
+  const value = read();
+  if (value === undefined || value === null) return;
   if (Array.isArray(value) && strategy !== 'redact') {
-    const masked: unknown[] = [];
-    for (const element of value) masked.push(await maskLeaf(element, strategy, hash));
-    return masked;
+    const copy = [...value];
+    write(copy);
+    for (let i = 0; i < copy.length; i++) maskLeaf(copy, i, strategy, hash, pending);
+    return;
   }
-  return strategy === 'hash' ? hash(hashInput(value)) : maskValue(value, strategy);
+  if (strategy === 'hash') pending.push(hash(hashInput(value)).then(write));
+  else write(maskValue(value, strategy));
 }
 
 function hashInput(value: unknown): string {

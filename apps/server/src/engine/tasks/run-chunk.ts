@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type pg from 'pg';
 import type { Task } from 'graphile-worker';
-import { EngineRecordSchema } from '@sluice/shared';
+import type { EngineRecord } from '@sluice/shared';
 import type { PlanCache } from '../../compiler/plan-cache.js';
 import { completeChunk, loadChunk, type NewChunk, type NewDeadLetter } from '../../storage/sql/index.js';
 import { executeChunk, type ChunkOutcome } from '../execute.js';
@@ -12,7 +12,19 @@ import type { Logger } from '../../logger.js';
 export const RunChunkPayloadSchema = z.object({ chunkId: z.number().int().positive() });
 export type RunChunkPayload = z.infer<typeof RunChunkPayloadSchema>;
 
-const ChunkRecordsSchema = z.array(EngineRecordSchema);
+/**
+ * The records as we stored them. The envelope's shape is checked; the full EngineRecordSchema
+ * (UUID patterns and all) was applied when they were made, and costs too much per record here.
+ */
+const ChunkRecordsSchema = z.array(
+  z.object({
+    id: z.string(),
+    correlationId: z.string(),
+    receivedAt: z.string(),
+    data: z.unknown(),
+    generation: z.number().int().optional(),
+  }),
+) satisfies z.ZodType<EngineRecord[]>;
 
 export interface RunChunkDeps {
   pool: pg.Pool;
