@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 // Postgres on 127.0.0.1:5432 (each test file makes and drops its own database).
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'apps/server/src/**/*.test.ts', 'apps/server/test/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'apps/server/src/**/*.test.ts',
+      'apps/server/test/**/*.test.ts',
+      // Web component and hook tests pick happy-dom per file (`// @vitest-environment happy-dom`).
+      'apps/web/src/**/*.test.{ts,tsx}',
+    ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -77,7 +77,9 @@ describe('the API behind the editor: dry run, metrics, flows list, dead-letter s
     expect(metrics.stepSeconds).toBe(5);
     expect(metrics.points.length).toBeGreaterThanOrEqual(179);
     const busy = metrics.points.filter((p) => p.recordsPerSecond > 0);
-    expect(busy.every((p) => p.validationPassRate !== null && p.errorRate === 0)).toBe(true);
+    expect(busy.every((p) => p.validationPassRate !== null && p.errorRate !== null)).toBe(true);
+    const deadLettered = busy.reduce((a, p) => a + p.errorRate! * p.recordsPerSecond, 0) / busy.reduce((a, p) => a + p.recordsPerSecond, 0);
+    expect(deadLettered).toBeCloseTo(0.5, 5);
     const delivered = metrics.points.reduce((a, p) => a + p.deliveredPerSecond * metrics.stepSeconds, 0);
     expect(Math.round(delivered)).toBe(200);
     expect(busy.some((p) => p.latencyP99 !== null)).toBe(true);
@@ -89,6 +91,7 @@ describe('the API behind the editor: dry run, metrics, flows list, dead-letter s
     const summary = list.body.find((f) => f.id === flow.id)!;
     expect(summary.nodeCount).toBe(3);
     expect(summary.live.recordsPerSecond).toBeCloseTo(400 / 60, 5);
+    expect(summary.live.errorRate).toBeCloseTo(0.5, 5);
     expect(summary.status).toBe('deployed');
     expect('graph' in summary).toBe(false);
 
@@ -99,6 +102,15 @@ describe('the API behind the editor: dry run, metrics, flows list, dead-letter s
     const all = await t.api<DeadLetterPage>('GET', `/api/dead-letters?flowId=${flow.id}&nodeId=even&limit=5`);
     expect(all.body.items).toHaveLength(5);
     expect(all.body.nextCursor).not.toBeNull();
+  });
+
+  it('changes only the settings an update names', async () => {
+    const created = await t.api<{ id: string; settings: { chunkSize: number; maxBacklog: number } }>('POST', '/api/flows', { ...graph(), settings: { maxBacklog: 500 } });
+    expect(created.body.settings).toEqual({ chunkSize: 200, maxBacklog: 500 });
+    const updated = await t.api<{ settings: unknown; name: string }>('PUT', `/api/flows/${created.body.id}`, { ...graph(), name: 'renamed', settings: { chunkSize: 50 } });
+    expect(updated.body.settings).toEqual({ chunkSize: 50, maxBacklog: 500 });
+    const untouched = await t.api<{ settings: unknown }>('PUT', `/api/flows/${created.body.id}`, { ...graph(), name: 'renamed' });
+    expect(untouched.body.settings).toEqual({ chunkSize: 50, maxBacklog: 500 });
   });
 
   it('answers unknown API paths with a JSON 404, not the web app', async () => {

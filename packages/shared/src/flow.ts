@@ -35,17 +35,23 @@ export const GraphSchema = z.object({
 });
 export type Graph = z.infer<typeof GraphSchema>;
 
+const chunkSize = z.number().int().min(1).max(5000);
+const maxBacklog = z.number().int().min(1).max(10_000_000);
+
 /** Per-flow settings that govern the engine, each with its default. */
 export const FlowSettingsSchema = z.object({
   /** Records per chunk job. Default 200. */
-  chunkSize: z.number().int().min(1).max(5000).default(200),
+  chunkSize: chunkSize.default(200),
   /** Backlog (records accepted and not yet finished) above which ingest answers 429. Default 100,000. */
-  maxBacklog: z.number().int().min(1).max(10_000_000).default(100_000),
+  maxBacklog: maxBacklog.default(100_000),
 });
 export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
 
+/** Settings in a create or update body: only what is given changes (no defaults filled in here). */
+export const FlowSettingsPatchSchema = z.object({ chunkSize: chunkSize.optional(), maxBacklog: maxBacklog.optional() });
+
 export const CreateFlowBodySchema = GraphSchema.extend({
-  settings: FlowSettingsSchema.partial().optional(),
+  settings: FlowSettingsPatchSchema.optional(),
 });
 export type CreateFlowBody = z.infer<typeof CreateFlowBodySchema>;
 export const UpdateFlowBodySchema = CreateFlowBodySchema;
@@ -75,7 +81,7 @@ export const FlowSummarySchema = FlowSchema.omit({ graph: true }).extend({
   live: z.object({
     /** Records into the flow per second over the last minute. */
     recordsPerSecond: z.number(),
-    /** Errors and dead letters over records in, last minute; null with no traffic. */
+    /** Records dead-lettered over records in, last minute; null with no traffic. */
     errorRate: z.number().nullable(),
   }),
 });

@@ -14,13 +14,13 @@ export const MetricsPointSchema = z.object({
   t: z.number(),
   /** Records into the flow's sources per second. */
   recordsPerSecond: z.number(),
-  /** Delivered by sinks per second. */
+  /** Deliveries per second, all sinks together (a record sent to two sinks counts twice). */
   deliveredPerSecond: z.number(),
   /** Receive-to-delivery latency at the sinks, ms. */
   latencyP50: z.number().nullable(),
   latencyP95: z.number().nullable(),
   latencyP99: z.number().nullable(),
-  /** Errors and dead letters over records in, across all nodes. */
+  /** Records dead-lettered (at any node) over records in at the sources. */
   errorRate: z.number().nullable(),
   /** Share of records the validators passed. */
   validationPassRate: z.number().nullable(),

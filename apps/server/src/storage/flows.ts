@@ -63,7 +63,9 @@ export async function getFlow(db: Db, id: string): Promise<Flow> {
 
 export async function updateFlow(db: Db, id: string, body: CreateFlowBody): Promise<Flow> {
   const current = await getFlow(db, id);
-  const settings: FlowSettings = FlowSettingsSchema.parse({ ...current.settings, ...(body.settings ?? {}) });
+  // Only the settings the body names change; the rest keep their current values.
+  const given = Object.fromEntries(Object.entries(body.settings ?? {}).filter(([, v]) => v !== undefined));
+  const settings: FlowSettings = FlowSettingsSchema.parse({ ...current.settings, ...given });
   const rows = await db
     .update(flows)
     .set({ name: body.name, description: body.description ?? null, graph: graphOf(body), settings, updatedAt: sql`now()` })

@@ -9,8 +9,8 @@ export function nodeKinds(graph: Graph): Map<string, string | undefined> {
 
 /**
  * A flow's time series from the per-second stats buckets, summed into steps: records in at the
- * sources, delivered at the sinks, sink latency percentiles, error rate (errors over records in,
- * all nodes) and the validators' pass rate. Steps with no traffic have zero rates and null ratios.
+ * sources, deliveries at the sinks, sink latency percentiles, error rate (dead letters over records
+ * in) and the validators' pass rate. Steps with no traffic have zero rates and null ratios.
  */
 export async function getFlowMetrics(pool: pg.Pool, flowId: string, graph: Graph, minutes: number, step?: number): Promise<FlowMetrics> {
   const stepSeconds = step ?? Math.max(1, Math.ceil((minutes * 60) / 180));
@@ -38,12 +38,12 @@ export async function getFlowMetrics(pool: pg.Pool, flowId: string, graph: Graph
       )
     : { rows: [] };
 
-  interface Acc { in: number; delivered: number; errors: number; allIn: number; valid: number; validatorIn: number; latency: number[] }
+  interface Acc { in: number; delivered: number; deadLettered: number; valid: number; validatorIn: number; latency: number[] }
   const steps = new Map<number, Acc>();
   const acc = (t: number): Acc => {
     let a = steps.get(t);
     if (!a) {
-      a = { in: 0, delivered: 0, errors: 0, allIn: 0, valid: 0, validatorIn: 0, latency: [] };
+      a = { in: 0, delivered: 0, deadLettered: 0, valid: 0, validatorIn: 0, latency: [] };
       steps.set(t, a);
     }
     return a;
@@ -52,8 +52,7 @@ export async function getFlowMetrics(pool: pg.Pool, flowId: string, graph: Graph
     const a = acc(Number(row.t));
     const kind = kinds.get(String(row.node_id));
     const recordsIn = Number(row.records_in);
-    a.allIn += recordsIn;
-    a.errors += Number(row.errors);
+    a.deadLettered += Number(row.dead_lettered);
     if (kind === 'source') a.in += recordsIn;
     if (kind === 'sink') a.delivered += Number(row.delivered);
     if (kind === 'validate') {
@@ -77,7 +76,7 @@ export async function getFlowMetrics(pool: pg.Pool, flowId: string, graph: Graph
       latencyP50: percentile(latency, 0.5),
       latencyP95: percentile(latency, 0.95),
       latencyP99: percentile(latency, 0.99),
-      errorRate: a && a.allIn > 0 ? Math.min(1, a.errors / a.allIn) : null,
+      errorRate: a && a.in > 0 ? Math.min(1, a.deadLettered / a.in) : null,
       validationPassRate: a && a.validatorIn > 0 ? a.valid / a.validatorIn : null,
     });
   }
@@ -87,24 +86,22 @@ export async function getFlowMetrics(pool: pg.Pool, flowId: string, graph: Graph
 /** Records/s into each flow's sources and its error rate, over the last minute, for the flows list. */
 export async function recentFlowFigures(pool: pg.Pool, graphs: Map<string, Graph>): Promise<Map<string, { recordsPerSecond: number; errorRate: number | null }>> {
   const { rows } = await pool.query(
-    `SELECT flow_id, node_id, sum(records_in)::bigint AS records_in, sum(errors)::bigint AS errors
+    `SELECT flow_id, node_id, sum(records_in)::bigint AS records_in, sum(dead_lettered)::bigint AS dead_lettered
      FROM node_stats_series WHERE bucket > now() - interval '60 seconds' GROUP BY 1, 2`,
   );
-  const figures = new Map<string, { in: number; allIn: number; errors: number }>();
+  const figures = new Map<string, { in: number; deadLettered: number }>();
   for (const row of rows) {
     const graph = graphs.get(String(row.flow_id));
     if (!graph) continue;
-    const f = figures.get(String(row.flow_id)) ?? { in: 0, allIn: 0, errors: 0 };
-    const recordsIn = Number(row.records_in);
-    f.allIn += recordsIn;
-    f.errors += Number(row.errors);
-    if (nodeKinds(graph).get(String(row.node_id)) === 'source') f.in += recordsIn;
+    const f = figures.get(String(row.flow_id)) ?? { in: 0, deadLettered: 0 };
+    f.deadLettered += Number(row.dead_lettered);
+    if (nodeKinds(graph).get(String(row.node_id)) === 'source') f.in += Number(row.records_in);
     figures.set(String(row.flow_id), f);
   }
   return new Map(
     [...graphs.keys()].map((id) => {
       const f = figures.get(id);
-      return [id, { recordsPerSecond: f ? f.in / 60 : 0, errorRate: f && f.allIn > 0 ? Math.min(1, f.errors / f.allIn) : null }];
+      return [id, { recordsPerSecond: f ? f.in / 60 : 0, errorRate: f && f.in > 0 ? Math.min(1, f.deadLettered / f.in) : null }];
     }),
   );
 }
