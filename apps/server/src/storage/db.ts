@@ -8,7 +8,9 @@ export type Db = NodePgDatabase<typeof schema>;
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export function createPool(connectionString: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, application_name: 'sluice' });
+  // A request waits at most 5 s for a connection: when Postgres is down, callers get an error
+  // (503 at the API) instead of hanging.
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, application_name: 'sluice' });
   // An idle client that loses its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
