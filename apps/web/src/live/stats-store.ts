@@ -12,6 +12,25 @@ import {
 
 type Listener = () => void;
 
+/** What the store needs of a socket.io client (tests pass a stand-in). */
+export interface LiveSocket {
+  readonly connected: boolean;
+  on(event: 'connect' | 'disconnect', listener: () => void): unknown;
+  on(event: 'stats' | 'deadLetter', listener: (raw: unknown) => void): unknown;
+  emit(event: 'subscribe' | 'unsubscribe', body: { flowId: string }): unknown;
+}
+
+function connectSocketIo(): LiveSocket {
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ transports: ['websocket', 'polling'] });
+  return {
+    get connected() {
+      return socket.connected;
+    },
+    on: (event: 'connect' | 'disconnect' | 'stats' | 'deadLetter', listener: (raw?: unknown) => void) => socket.on(event, listener),
+    emit: (event, body) => socket.emit(event, body),
+  };
+}
+
 export interface LiveFlow {
   stats: FlowStats | null;
   /** Per node, records/s computed from the two latest stats events. */
@@ -24,13 +43,13 @@ export interface LiveFlow {
 const EMPTY: LiveFlow = { stats: null, rates: {}, deadLetterEvents: 0, lastDeadLetter: null };
 
 export class StatsStore {
-  private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
+  private socket: LiveSocket | null = null;
   private readonly flows = new Map<string, LiveFlow>();
   private readonly watchers = new Map<string, number>();
   private readonly listeners = new Set<Listener>();
   private connected = false;
 
-  constructor(private readonly connect: () => Socket<ServerToClientEvents, ClientToServerEvents> = () => io({ transports: ['websocket', 'polling'] })) {}
+  constructor(private readonly connect: () => LiveSocket = connectSocketIo) {}
 
   /** Starts receiving a flow's numbers; returns the function that stops. */
   watch(flowId: string): () => void {
