@@ -106,11 +106,11 @@ describe('the API behind the editor: dry run, metrics, flows list, dead-letter s
 
   it('changes only the settings an update names', async () => {
     const created = await t.api<{ id: string; settings: { chunkSize: number; maxBacklog: number } }>('POST', '/api/flows', { ...graph(), settings: { maxBacklog: 500 } });
-    expect(created.body.settings).toEqual({ chunkSize: 200, maxBacklog: 500 });
+    expect(created.body.settings).toEqual({ chunkSize: 200, maxBacklog: 500, parallelism: 4 });
     const updated = await t.api<{ settings: unknown; name: string }>('PUT', `/api/flows/${created.body.id}`, { ...graph(), name: 'renamed', settings: { chunkSize: 50 } });
-    expect(updated.body.settings).toEqual({ chunkSize: 50, maxBacklog: 500 });
+    expect(updated.body.settings).toEqual({ chunkSize: 50, maxBacklog: 500, parallelism: 4 });
     const untouched = await t.api<{ settings: unknown }>('PUT', `/api/flows/${created.body.id}`, { ...graph(), name: 'renamed' });
-    expect(untouched.body.settings).toEqual({ chunkSize: 50, maxBacklog: 500 });
+    expect(untouched.body.settings).toEqual({ chunkSize: 50, maxBacklog: 500, parallelism: 4 });
   });
 
   it('answers unknown API paths with a JSON 404, not the web app', async () => {

@@ -37,6 +37,7 @@ export type Graph = z.infer<typeof GraphSchema>;
 
 const chunkSize = z.number().int().min(1).max(5000);
 const maxBacklog = z.number().int().min(1).max(10_000_000);
+const parallelism = z.number().int().min(1).max(64);
 
 /** Per-flow settings that govern the engine, each with its default. */
 export const FlowSettingsSchema = z.object({
@@ -44,11 +45,20 @@ export const FlowSettingsSchema = z.object({
   chunkSize: chunkSize.default(200),
   /** Backlog (records accepted and not yet finished) above which ingest answers 429. Default 100,000. */
   maxBacklog: maxBacklog.default(100_000),
+  /**
+   * Chunk jobs of this flow that may run at once across all workers. Default 4: a slow flow can
+   * never take every worker slot from the others.
+   */
+  parallelism: parallelism.default(4),
 });
 export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
 
 /** Settings in a create or update body: only what is given changes (no defaults filled in here). */
-export const FlowSettingsPatchSchema = z.object({ chunkSize: chunkSize.optional(), maxBacklog: maxBacklog.optional() });
+export const FlowSettingsPatchSchema = z.object({
+  chunkSize: chunkSize.optional(),
+  maxBacklog: maxBacklog.optional(),
+  parallelism: parallelism.optional(),
+});
 
 export const CreateFlowBodySchema = GraphSchema.extend({
   settings: FlowSettingsPatchSchema.optional(),

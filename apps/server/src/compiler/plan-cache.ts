@@ -1,7 +1,13 @@
 import { eq, and } from 'drizzle-orm';
 import type { Db } from '../storage/db.js';
 import { flowVersions, flows } from '../storage/schema.js';
+import { FlowSettingsSchema, type FlowSettings } from '@sluice/shared';
 import { compileGraph, type Plan } from './compile.js';
+
+/** A deployed version's plan with the settings it was deployed with. */
+export interface DeployedPlan extends Plan {
+  settings: FlowSettings;
+}
 import { ExternalPools, runContextFactory } from '../engine/connections.js';
 import type { Logger } from '../logger.js';
 
@@ -10,7 +16,7 @@ import type { Logger } from '../logger.js';
  * cache is bounded so a server with many flows does not hold every plan.
  */
 export class PlanCache {
-  private readonly plans = new Map<string, Promise<Plan | null>>();
+  private readonly plans = new Map<string, Promise<DeployedPlan | null>>();
 
   constructor(
     private readonly db: Db,
@@ -20,7 +26,7 @@ export class PlanCache {
   ) {}
 
   /** The plan, or null when the version does not exist (the flow was deleted). */
-  get(flowId: string, version: number): Promise<Plan | null> {
+  get(flowId: string, version: number): Promise<DeployedPlan | null> {
     const key = `${flowId}@${version}`;
     let entry = this.plans.get(key);
     if (entry) {
@@ -36,9 +42,9 @@ export class PlanCache {
     return entry;
   }
 
-  private async load(flowId: string, version: number): Promise<Plan | null> {
+  private async load(flowId: string, version: number): Promise<DeployedPlan | null> {
     const rows = await this.db
-      .select({ graph: flowVersions.graph, salt: flows.salt })
+      .select({ graph: flowVersions.graph, settings: flowVersions.settings, salt: flows.salt })
       .from(flowVersions)
       .innerJoin(flows, eq(flows.id, flowVersions.flowId))
       .where(and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, version)));
@@ -49,6 +55,6 @@ export class PlanCache {
       // Deploy compiled this graph already; failing now means the node types changed underneath it.
       throw new Error(`flow ${flowId} version ${version} no longer compiles: ${result.errors.map((e) => e.message).join('; ')}`);
     }
-    return result.plan;
+    return { ...result.plan, settings: FlowSettingsSchema.parse(row.settings) };
   }
 }

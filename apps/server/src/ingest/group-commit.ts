@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import type { EngineRecord } from '@sluice/shared';
-import { insertChunks, type NewChunk } from '../storage/sql/index.js';
+import { chunkQueue, insertChunks, type NewChunk } from '../storage/sql/index.js';
+import { isDatabaseUnavailable } from '../storage/db-errors.js';
 
 export interface CommitRequest {
   flowId: string;
   version: number;
   nodeId: string;
   chunkSize: number;
+  parallelism: number;
   records: EngineRecord[];
 }
 
@@ -61,7 +63,22 @@ export class GroupCommitter {
     this.inFlight += 1;
     insertChunks(this.pool, toChunks(batch))
       .then(() => batch.forEach((p) => p.resolve()))
-      .catch((err) => batch.forEach((p) => p.reject(err)))
+      .catch(async (err) => {
+        // One request's records may be what the database refused: then the others must not fail
+        // with it. Commit each alone (a rare path), unless the database itself is unreachable.
+        if (batch.length === 1 || isDatabaseUnavailable(err)) {
+          batch.forEach((p) => p.reject(err));
+          return;
+        }
+        await Promise.all(
+          batch.map((p) =>
+            insertChunks(this.pool, toChunks([p])).then(
+              () => p.resolve(),
+              (alone: unknown) => p.reject(alone),
+            ),
+          ),
+        );
+      })
       .finally(() => {
         this.inFlight -= 1;
         this.schedule();
@@ -91,6 +108,7 @@ function toChunks(batch: Pending[]): NewChunk[] {
         recordCount: slice.length,
         retryKey: null,
         runAt: null,
+        queue: chunkQueue(head.flowId, head.parallelism),
       });
     }
   }

@@ -86,7 +86,7 @@ export class IngestService {
     const receivedAt = new Date().toISOString();
     const correlationId = req.correlationId ?? uuidv7();
     const records: EngineRecord[] = data.map((d) => ({ id: uuidv7(), correlationId, receivedAt, data: d }));
-    await this.committer.commit({ flowId: req.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, records });
+    await this.committer.commit({ flowId: req.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
     const cachedBacklog = this.backlog.get(req.flowId);
     if (cachedBacklog) cachedBacklog.value += records.length;
     return { accepted: records.length, ids: records.map((r) => r.id) };

@@ -15,6 +15,59 @@ export function isIngestContentType(contentType: string | undefined): boolean {
 export function parseIngestBody(body: Buffer, contentType: string | undefined): Record<string, unknown>[] {
   const type = mediaType(contentType);
   const text = body.toString('utf8');
+  const depth = nestingDepth(text);
+  if (depth > MAX_DEPTH) {
+    throw new AppError('invalid_input', `the body nests ${depth} levels deep; records may nest at most ${MAX_DEPTH} levels`, { details: { depth, limit: MAX_DEPTH } });
+  }
+  const records = parseRecords(text, type);
+  // Postgres (jsonb) refuses NUL characters and unpaired surrogates; JSON can carry both as
+  // escapes. Look closer only when the text has such an escape, so the common case costs nothing.
+  if (UNSTORABLE_ESCAPE.test(text)) records.forEach((record, index) => checkStorable(record, `[${index}]`));
+  return records;
+}
+
+/** Deeper records cannot be stored or processed safely (the serialiser and JSONata recurse). */
+export const MAX_DEPTH = 64;
+
+/** The deepest nesting of objects and arrays in JSON text, brackets inside strings not counted. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+const UNSTORABLE_ESCAPE = /\\u0000|\\u[dD][89a-fA-F]/;
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function checkStorable(value: unknown, path: string): void {
+  const refuse = (what: string) => {
+    throw new AppError('invalid_input', `${path} holds ${what}, which cannot be stored; remove it`, { details: { path } });
+  };
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) refuse('a NUL character (\\u0000)');
+    if (UNPAIRED_SURROGATE.test(value)) refuse('an unpaired UTF-16 surrogate');
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => checkStorable(v, `${path}[${i}]`));
+  } else if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      checkStorable(k, `${path} key "${k.slice(0, 40)}"`);
+      checkStorable(v, `${path}.${k}`);
+    }
+  }
+}
+
+function parseRecords(text: string, type: string): Record<string, unknown>[] {
   if (NDJSON_TYPES.has(type)) return parseNdjson(text);
   if (!JSON_TYPES.has(type)) {
     throw new AppError('unsupported_media_type', `send application/json or application/x-ndjson, not "${type || 'nothing'}"`);

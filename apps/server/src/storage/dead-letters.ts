@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { AppError, type DeadLetter, type DeadLetterPage, type DeadLetterQuery, type DeadLetterSelection, type RecordError } from '@sluice/shared';
-import { insertChunks, type NewChunk } from './sql/index.js';
+import { AppError, FlowSettingsSchema, type DeadLetter, type DeadLetterPage, type DeadLetterQuery, type DeadLetterSelection, type RecordError } from '@sluice/shared';
+import { chunkQueue, insertChunks, type NewChunk } from './sql/index.js';
 
 const COLUMNS = `id, flow_id, node_id, version, record_id, correlation_id, record, error, attempts, generation, status, created_at, updated_at`;
 
@@ -84,7 +84,7 @@ export async function retryDeadLetters(pool: pg.Pool, selection: DeadLetterSelec
     const { clause, values } = selectionWhere(selection);
     const { rows } = await client.query(
       `SELECT d.id, d.flow_id, d.node_id, d.record_id, d.correlation_id, d.received_at, d.record, d.generation,
-              f.status AS flow_status, f.deployed_version, f.name AS flow_name
+              f.status AS flow_status, f.deployed_version, f.name AS flow_name, f.settings AS flow_settings
        FROM dead_letters d JOIN flows f ON f.id = d.flow_id
        WHERE ${clause.replaceAll(/\b(id|flow_id|node_id|status)\b/g, 'd.$1')}
        ORDER BY d.id FOR UPDATE OF d`,
@@ -96,10 +96,11 @@ export async function retryDeadLetters(pool: pg.Pool, selection: DeadLetterSelec
         details: { ids: notDeployed.map((r) => String(r.id)).slice(0, 100) },
       });
     }
-    const groups = new Map<string, { flowId: string; version: number; nodeId: string; items: typeof rows }>();
+    const groups = new Map<string, { flowId: string; version: number; nodeId: string; parallelism: number; items: typeof rows }>();
     for (const row of rows) {
       const key = `${row.flow_id}\u0000${row.node_id}`;
-      const group = groups.get(key) ?? { flowId: String(row.flow_id), version: Number(row.deployed_version), nodeId: String(row.node_id), items: [] };
+      const parallelism = FlowSettingsSchema.parse(row.flow_settings).parallelism;
+      const group = groups.get(key) ?? { flowId: String(row.flow_id), version: Number(row.deployed_version), nodeId: String(row.node_id), parallelism, items: [] };
       group.items.push(row);
       groups.set(key, group);
     }
@@ -124,6 +125,7 @@ export async function retryDeadLetters(pool: pg.Pool, selection: DeadLetterSelec
           // The status change below, under the row locks, is what stops a second retry of the same letters.
           retryKey: null,
           runAt: null,
+          queue: chunkQueue(group.flowId, group.parallelism),
         });
       }
     }

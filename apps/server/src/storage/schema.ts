@@ -68,6 +68,8 @@ export const chunks = pgTable(
     retryKey: text('retry_key'),
     /** When the chunk's job may run: now for ingest, later for retries. */
     runAt: ts('run_at').notNull().defaultNow(),
+    /** The graphile-worker queue (lane) its job runs in; see chunkQueue. */
+    queueName: text('queue_name'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('chunks_flow_idx').on(t.flowId, t.nodeId), uniqueIndex('chunks_retry_key_idx').on(t.retryKey)],

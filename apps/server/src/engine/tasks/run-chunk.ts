@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Task } from 'graphile-worker';
 import type { EngineRecord } from '@sluice/shared';
 import type { PlanCache } from '../../compiler/plan-cache.js';
-import { completeChunk, loadChunk, type NewChunk, type NewDeadLetter } from '../../storage/sql/index.js';
+import { chunkQueue, completeChunk, loadChunk, type NewChunk, type NewDeadLetter } from '../../storage/sql/index.js';
 import { executeChunk, type ChunkOutcome } from '../execute.js';
 import { ChunkStats, type StatsCollector } from '../stats-collector.js';
 import type { Logger } from '../../logger.js';
@@ -75,6 +75,7 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
       recordCount: r.records.length,
       retryKey: `${chunk.id}:${r.nodeId}:${r.attempt}`,
       runAt: new Date(Date.now() + r.delayMs).toISOString(),
+      queue: chunkQueue(chunk.flowId, plan.settings.parallelism),
     }));
     const completion = await completeChunk(deps.pool, chunk, outcome.deadLetters, retries);
     if (!completion.completed) return; // another run got there first; its counts stand

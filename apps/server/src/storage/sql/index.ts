@@ -1,6 +1,6 @@
 // Hot-path SQL written by hand: one function per statement, batched with unnest / jsonb_to_recordset
 // so that a request or a chunk costs one round trip, never one per record.
-export { insertChunks, type NewChunk } from './insert-chunks.js';
+export { chunkQueue, insertChunks, type NewChunk } from './insert-chunks.js';
 export { loadChunk, type LoadedChunk } from './load-chunk.js';
 export { completeChunk, type NewDeadLetter, type ChunkCompletion } from './complete-chunk.js';
 export { flushStats, type StatsDelta } from './flush-stats.js';

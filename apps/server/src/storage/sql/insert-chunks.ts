@@ -12,6 +12,21 @@ export interface NewChunk {
   retryKey: string | null;
   /** ISO time the chunk may run; null means now. */
   runAt: string | null;
+  /** The graphile-worker queue (lane) of the job: see chunkQueue. */
+  queue: string;
+}
+
+const nextLane = new Map<string, number>();
+
+/**
+ * A flow's chunks are spread round-robin over `parallelism` named queues ("lanes"). graphile-worker
+ * runs one job per named queue at a time, so a flow never has more than `parallelism` chunks
+ * running across all workers, and a slow flow cannot occupy every worker slot.
+ */
+export function chunkQueue(flowId: string, parallelism: number): string {
+  const lane = nextLane.get(flowId) ?? Math.floor(Math.random() * parallelism);
+  nextLane.set(flowId, lane + 1);
+  return `flow:${flowId}:${lane % parallelism}`;
 }
 
 /**
@@ -22,15 +37,15 @@ export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promi
   if (chunks.length === 0) return 0;
   const result = await client.query(
     `WITH new_chunks AS (
-       INSERT INTO chunks (flow_id, version, node_id, attempt, records, record_count, retry_key, run_at)
-       SELECT f, v, n, a, r, c, k, coalesce(t, now())
-       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::text[], $8::timestamptz[])
-         AS x(f, v, n, a, r, c, k, t)
+       INSERT INTO chunks (flow_id, version, node_id, attempt, records, record_count, retry_key, run_at, queue_name)
+       SELECT f, v, n, a, r, c, k, coalesce(t, now()), q
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::text[], $8::timestamptz[], $9::text[])
+         AS x(f, v, n, a, r, c, k, t, q)
        ON CONFLICT (retry_key) DO NOTHING
-       RETURNING id, run_at
+       RETURNING id, run_at, queue_name
      )
      SELECT count(*)::int AS n FROM graphile_worker.add_jobs(ARRAY(
-       SELECT ROW('run_chunk', json_build_object('chunkId', id), NULL, run_at, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
+       SELECT ROW('run_chunk', json_build_object('chunkId', id), queue_name, run_at, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
        FROM new_chunks
      ))`,
     [
@@ -42,6 +57,7 @@ export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promi
       chunks.map((c) => c.recordCount),
       chunks.map((c) => c.retryKey),
       chunks.map((c) => c.runAt),
+      chunks.map((c) => c.queue),
     ],
   );
   return Number(result.rows[0]?.n ?? 0);
