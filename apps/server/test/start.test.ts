@@ -194,6 +194,11 @@ describe('npm start on a clean copy with no DATABASE_URL', () => {
       expect(health).toMatchObject({ status: 'ok', db: 'ok' });
       expect(startMs).toBeLessThan(START_BUDGET_MS);
 
+      // npm start built the editor, and the same server serves it at /.
+      const home = await fetch(`http://127.0.0.1:${port}/`);
+      expect(home.status).toBe(200);
+      expect(await home.text()).toContain('<div id="root">');
+
       // The embedded Postgres is in ./.sluice/pg and running.
       const pgPid = postmasterPid();
       expect(pgPid, `no ${workDir}/.sluice/pg/postmaster.pid${lastOutput()}`).toBeDefined();
