@@ -14,6 +14,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: process.env.SLUICE_E2E_URL,
+    storageState: './test-results/.auth/admin.json',
     viewport: { width: 1440, height: 900 },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',

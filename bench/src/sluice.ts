@@ -82,7 +82,14 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
   // V8 names each file CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main
   // thread; tsx's module loader thread writes one too.
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: options.databaseUrl, LOG_LEVEL: 'warn', HOST: '127.0.0.1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: options.databaseUrl,
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    SLUICE_ADMIN_EMAIL: BENCH_ADMIN.email,
+    SLUICE_ADMIN_PASSWORD: BENCH_ADMIN.password,
+  };
   delete env.NODE_OPTIONS; // the bench's own tsx loader options must not leak into the children twice
   if (options.port !== undefined) env.PORT = String(options.port);
   if (options.workerConcurrency !== undefined) env.SLUICE_WORKER_CONCURRENCY = String(options.workerConcurrency);
@@ -129,9 +136,28 @@ export interface Answer {
   headers: http.IncomingHttpHeaders;
 }
 
+/** The first admin of every Sluice the bench starts. */
+export const BENCH_ADMIN = { email: 'bench@localhost', password: 'bench admin password 1' };
+
 /** A keep-alive client for one Sluice server on 127.0.0.1. */
 export class Client {
   readonly agent: http.Agent;
+  /**
+   * The API token every client sends once `signIn` has run (the bench talks to one Sluice at a
+   * time; other peers ignore the header).
+   */
+  static authorization: string | undefined;
+
+  /** Signs in as the bench admin and creates an API token for all clients. */
+  async signIn(): Promise<void> {
+    const login = await this.request('POST', '/api/auth/login', JSON.stringify(BENCH_ADMIN));
+    if (login.status !== 200) throw new Error(`bench sign-in failed: ${login.status} ${login.body.slice(0, 200)}`);
+    const cookie = String(login.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
+    const { csrfToken } = JSON.parse(login.body) as { csrfToken: string };
+    const created = await this.request('POST', '/api/tokens', JSON.stringify({ name: 'bench' }), 'application/json', { cookie, 'x-csrf-token': csrfToken });
+    if (created.status !== 201) throw new Error(`bench token failed: ${created.status} ${created.body.slice(0, 200)}`);
+    Client.authorization = `Bearer ${(JSON.parse(created.body) as { token: string }).token}`;
+  }
 
   constructor(
     readonly port: number,
@@ -140,9 +166,10 @@ export class Client {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  request(method: string, urlPath: string, body?: string | Buffer, contentType = 'application/json'): Promise<Answer> {
+  request(method: string, urlPath: string, body?: string | Buffer, contentType = 'application/json', extra: http.OutgoingHttpHeaders = {}): Promise<Answer> {
     return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = {};
+      const headers: http.OutgoingHttpHeaders = { ...extra };
+      if (Client.authorization && !extra.cookie) headers.authorization = Client.authorization;
       if (body !== undefined) {
         headers['content-type'] = contentType;
         headers['content-length'] = Buffer.byteLength(body);
@@ -194,6 +221,7 @@ export async function startServer(databaseUrl: string, cpuProfileDir?: string): 
   const client = new Client(port);
   try {
     await until('the server to answer /api/health', async () => (await client.request('GET', '/api/health')).status === 200, 60_000, 100, server.died);
+    await client.signIn();
   } catch (err) {
     client.close();
     await server.stop(5_000);

@@ -20,6 +20,10 @@ export const ConfigSchema = z.object({
   ingestLimitBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   /** Chunk jobs one worker process runs at once. Default 8. */
   workerConcurrency: z.coerce.number().int().min(1).max(100).default(8),
+  /** The first admin's email, used when there are no users yet. Default admin@localhost. */
+  adminEmail: z.string().email().optional(),
+  /** The first admin's password; unset: generated and written to <dataDir>/initial-admin-password. */
+  adminPassword: z.string().min(12, 'SLUICE_ADMIN_PASSWORD needs at least 12 characters').optional(),
   /** Log level. Default info. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -36,6 +40,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     ingestLimitBytes: env.SLUICE_INGEST_LIMIT_BYTES || undefined,
     workerConcurrency: env.SLUICE_WORKER_CONCURRENCY || undefined,
     logLevel: env.LOG_LEVEL || undefined,
+    adminEmail: env.SLUICE_ADMIN_EMAIL || undefined,
+    adminPassword: env.SLUICE_ADMIN_PASSWORD || undefined,
   });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

@@ -56,6 +56,8 @@ async function main(): Promise<void> {
       host: config.host,
       ingestLimitBytes: config.ingestLimitBytes,
       workerConcurrency: config.workerConcurrency,
+      dataDir: config.dataDir,
+      admin: { email: config.adminEmail, password: config.adminPassword },
     });
   } catch (err) {
     // Do not leave the embedded Postgres running behind a failed start.

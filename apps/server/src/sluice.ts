@@ -12,6 +12,10 @@ import type { Logger } from './logger.js';
 import { Relay } from './realtime/relay.js';
 import { createDb, createPool } from './storage/db.js';
 import { applyMigrations } from './storage/migrate.js';
+import { Authenticator } from './auth/authenticate.js';
+import { ensureFirstAdmin } from './auth/bootstrap.js';
+import { LoginLimiter } from './auth/rate-limit.js';
+import type { RouteDeclaration } from './http/route-table.js';
 
 export interface SluiceOptions {
   databaseUrl: string;
@@ -27,11 +31,17 @@ export interface SluiceOptions {
   workerConcurrency?: number;
   /** Default 1000 ms. */
   workerPollIntervalMs?: number;
+  /** Where local state goes (the first admin's generated password). Default ./.sluice */
+  dataDir?: string;
+  /** The first admin, created when there are no users. Default admin@localhost with a generated password. */
+  admin?: { email?: string; password?: string };
 }
 
 export interface Sluice {
   /** http://host:port when this process serves HTTP. */
   url: string | null;
+  /** The API's routes: as declared (with their access) and as express has them. Null without HTTP. */
+  routes: { declared: RouteDeclaration[]; registered: string[] } | null;
   worker: EngineWorker | null;
   close(): Promise<void>;
 }
@@ -58,9 +68,17 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   let server: http.Server | null = null;
   let relay: Relay | null = null;
   let url: string | null = null;
+  let routeInfo: Sluice['routes'] = null;
   if (options.role === 'server' || options.role === 'all') {
+    await ensureFirstAdmin(pool, { ...options.admin, dataDir: options.dataDir ?? '.sluice' }, logger);
+    const auth = new Authenticator(pool);
     const ingest = new IngestService(pool, db, plans);
+    const routes: RouteDeclaration[] = [];
     const app = createHttpApp({
+      auth,
+      loginLimiter: new LoginLimiter(pool),
+      routes,
+      tls: false,
       pool,
       db,
       plans,
@@ -69,9 +87,10 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       ingestLimitBytes: options.ingestLimitBytes ?? 10 * 1024 * 1024,
       flowChanged: (flowId) => ingest.invalidate(flowId),
     });
+    routeInfo = { declared: routes, registered: app.locals.apiRoutes as string[] };
     server = http.createServer(app);
     server.keepAliveTimeout = 65_000;
-    relay = new Relay(server, pool, db, logger);
+    relay = new Relay(server, pool, db, auth, logger);
     await relay.start();
     const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
@@ -85,6 +104,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
 
   return {
     url,
+    routes: routeInfo,
     worker,
     async close() {
       // Stop taking requests first, then let the worker finish or hand back its jobs.

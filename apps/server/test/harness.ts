@@ -39,12 +39,18 @@ export async function createTestDatabase(prefix = 'sluice_test'): Promise<{ name
   };
 }
 
+/** The first admin of every test server. */
+export const TEST_ADMIN = { email: 'admin@test.local', password: 'correct horse battery staple' };
+
 export interface TestSluice {
   url: string;
+  /** An API token of the first admin (system_admin); `api` sends it unless told otherwise. */
+  token: string;
   databaseUrl: string;
   sluice: Sluice;
   /** A client on the test database, for checking tables directly. */
   pool: pg.Pool;
+  /** Calls the API as the admin (headers may override `authorization`, or set it to '' for none). */
   api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
   stop(): Promise<void>;
 }
@@ -59,23 +65,49 @@ export async function startTestSluice(options: Partial<SluiceOptions> = {}): Pro
     logger: quietLogger,
     port: 0,
     workerPollIntervalMs: 200,
+    admin: TEST_ADMIN,
+    dataDir: '/tmp/sluice-test-unused',
     ...options,
   });
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   pool.on('error', () => {});
-  const url = sluice.url!;
+  const url = sluice.url ?? '';
+  const token = sluice.url ? await adminToken(url) : '';
   return {
     url,
+    token,
     databaseUrl: db.url,
     sluice,
     pool,
-    api: (method, path, body, headers) => api(url, method, path, body, headers),
+    api: (method, path, body, headers) => {
+      const { authorization = `Bearer ${token}`, ...rest } = headers ?? {};
+      return api(url, method, path, body, authorization ? { authorization, ...rest } : rest);
+    },
     async stop() {
       await sluice.close().catch(() => {});
       await pool.end().catch(() => {});
       await db.drop();
     },
   };
+}
+
+/** Signs in as the test admin and creates an API token (the way automation gets one). */
+export async function adminToken(base: string, credentials = TEST_ADMIN): Promise<string> {
+  const login = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  if (login.status !== 200) throw new Error(`test admin login failed: ${login.status} ${await login.text()}`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const created = await fetch(`${base}/api/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+    body: JSON.stringify({ name: 'test harness' }),
+  });
+  if (created.status !== 201) throw new Error(`test token failed: ${created.status} ${await created.text()}`);
+  return ((await created.json()) as { token: string }).token;
 }
 
 export async function api<T = unknown>(

@@ -30,7 +30,16 @@ describe('live numbers over socket.io (done-means 5)', () => {
       ],
     });
 
-    socket = io(t.url, { transports: ['websocket'], reconnection: false });
+    // Without credentials the socket is refused.
+    const anonymous = io(t.url, { transports: ['websocket'], reconnection: false });
+    const refused = await new Promise<string>((resolve) => {
+      anonymous.once('connect', () => resolve('connected'));
+      anonymous.once('connect_error', (err) => resolve(err.message));
+    });
+    anonymous.close();
+    expect(refused).toMatch(/unauthorized/);
+
+    socket = io(t.url, { transports: ['websocket'], reconnection: false, auth: { token: t.token } });
     const stats: FlowStats[] = [];
     const deadLetters: DeadLetterEvent[] = [];
     socket.on('stats', (s) => stats.push(FlowStatsSchema.parse(s)));

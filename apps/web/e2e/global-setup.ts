@@ -10,6 +10,9 @@ import pg from 'pg';
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const MAIN = fileURLToPath(new URL('../../server/src/main.ts', import.meta.url));
 const DIST_INDEX = fileURLToPath(new URL('../dist/index.html', import.meta.url));
+/** The browser starts every test signed in as the first admin (cookie from here). */
+export const STORAGE_STATE = fileURLToPath(new URL('../test-results/.auth/admin.json', import.meta.url));
+export const E2E_ADMIN = { email: 'admin@e2e.local', password: 'e2e admin password 42' };
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,7 +43,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   url.pathname = `/${name}`;
   const port = await freePort();
   const server = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SLUICE_ADMIN_EMAIL: E2E_ADMIN.email,
+      SLUICE_ADMIN_PASSWORD: E2E_ADMIN.password,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -58,6 +69,25 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
   process.env.SLUICE_E2E_URL = base;
   process.env.SLUICE_E2E_DATABASE_URL = url.toString();
+
+  // Sign in once: the session cookie becomes the browser's starting state, and an API token lets
+  // the tests set things up over REST.
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(E2E_ADMIN) });
+  if (login.status !== 200) throw new Error(`e2e admin sign-in failed: ${login.status}`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  const created = await fetch(`${base}/api/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
+    body: JSON.stringify({ name: 'e2e setup' }),
+  });
+  process.env.SLUICE_E2E_TOKEN = ((await created.json()) as { token: string }).token;
+  const [name0, value] = [cookie.slice(0, cookie.indexOf('=')), cookie.slice(cookie.indexOf('=') + 1)];
+  fs.mkdirSync(new URL('../test-results/.auth/', import.meta.url), { recursive: true });
+  fs.writeFileSync(
+    STORAGE_STATE,
+    JSON.stringify({ cookies: [{ name: name0, value, domain: '127.0.0.1', path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Strict' }], origins: [] }),
+  );
   return async () => {
     server.kill('SIGTERM');
     await new Promise<void>((resolve) => {

@@ -18,9 +18,10 @@ export function baseUrl(): string {
 }
 
 export async function api<T>(method: string, route: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: T }> {
+  const auth = { authorization: `Bearer ${process.env.SLUICE_E2E_TOKEN}` };
   const res = await fetch(`${baseUrl()}${route}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': contentType },
+    headers: body === undefined ? auth : { ...auth, 'content-type': contentType },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

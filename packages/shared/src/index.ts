@@ -9,3 +9,4 @@ export * from './events.js';
 export * from './node-type.js';
 export * from './dry-run.js';
 export * from './metrics.js';
+export * from './auth.js';

@@ -1,6 +1,7 @@
 // The HTTP API: express with JSON everywhere, every body parsed with the shared zod schemas, and
 // one error handler that turns AppError into `{ error: { code, message, details } }`.
-import express, { json } from 'express';
+import express, { json, type Router } from 'express';
+import { authRoutes } from './routes/auth.js';
 import type { ApiContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -10,18 +11,38 @@ import { healthRoutes } from './routes/health.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
 import { webAppRoutes } from './static.js';
 
+/** Every route express knows, as `method path`, read from the routers themselves. */
+export function expressRoutes(routers: Router[]): string[] {
+  const found: string[] = [];
+  for (const router of routers) {
+    for (const layer of router.stack) {
+      const route = layer.route as { path: string; methods: Record<string, boolean> } | undefined;
+      if (!route) continue;
+      for (const method of Object.keys(route.methods)) found.push(`${method} ${route.path}`);
+    }
+  }
+  return found;
+}
+
+/** Deny by default: a route that reached express without declaring its access stops the server. */
+function assertEveryRouteDeclared(routers: Router[], ctx: ApiContext): void {
+  const declared = new Set(ctx.routes.map((r) => `${r.method} ${r.path}`));
+  const undeclared = expressRoutes(routers).filter((r) => !declared.has(r));
+  if (undeclared.length) throw new Error(`routes without a declared access: ${undeclared.join(', ')}`);
+}
+
 export function createHttpApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   const api = express.Router();
-  api.use(healthRoutes(ctx));
-  api.use(nodeTypeRoutes());
+  const routers = [healthRoutes(ctx), nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx)];
   // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
   api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
-  api.use(flowRoutes(ctx));
-  api.use(deadLetterRoutes(ctx));
-  api.use(dryRunRoutes(ctx));
+  for (const router of routers) api.use(router);
+  assertEveryRouteDeclared(routers, ctx);
+  // For the authorization test: the routes as express has them, to compare with the declarations.
+  app.locals.apiRoutes = expressRoutes(routers);
   api.use(notFound);
   app.use('/api', api);
   app.use(webAppRoutes());

@@ -3,6 +3,9 @@ import type { Db } from '../storage/db.js';
 import type { PlanCache } from '../compiler/plan-cache.js';
 import type { IngestService } from '../ingest/ingest.js';
 import type { Logger } from '../logger.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { LoginLimiter } from '../auth/rate-limit.js';
+import type { RouteDeclaration } from './route-table.js';
 
 /** What route handlers use; built once per server process. */
 export interface ApiContext {
@@ -14,4 +17,10 @@ export interface ApiContext {
   ingestLimitBytes: number;
   /** Called after a flow's deploy, stop or delete so caches and other processes hear of it. */
   flowChanged(flowId: string): void;
+  auth: Authenticator;
+  loginLimiter: LoginLimiter;
+  /** Every route's declared access, filled as the routers are built. */
+  routes: RouteDeclaration[];
+  /** True when Sluice serves HTTPS (session cookies are then Secure). */
+  tls: boolean;
 }

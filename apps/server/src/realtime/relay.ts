@@ -10,6 +10,7 @@ import type { Db } from '../storage/db.js';
 import { getFlow } from '../storage/flows.js';
 import { loadFlowStats } from '../storage/stats.js';
 import type { Logger } from '../logger.js';
+import { can, type Authenticator, type Principal } from '../auth/authenticate.js';
 
 /** Fewest ms between two stats pushes for one flow. */
 const MIN_PUSH_INTERVAL_MS = 250;
@@ -26,9 +27,23 @@ export class Relay {
     server: http.Server,
     private readonly pool: pg.Pool,
     private readonly db: Db,
+    private readonly auth: Authenticator,
     private readonly logger: Logger,
   ) {
     this.io = new Server(server, { serveClient: false, cors: { origin: false } });
+    // The same credentials as the REST API: the session cookie, or an API token in `auth.token`.
+    this.io.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      const headers = typeof token === 'string' ? { authorization: `Bearer ${token}` } : socket.request.headers;
+      this.auth
+        .fromHeaders(headers)
+        .then((principal) => {
+          if (!principal) return next(new Error('unauthorized: sign in or pass an API token as auth.token'));
+          socket.data.principal = principal;
+          next();
+        })
+        .catch((err: unknown) => next(err instanceof Error ? err : new Error(String(err))));
+    });
     this.io.on('connection', (socket) => this.onConnection(socket));
   }
 
@@ -44,6 +59,11 @@ export class Relay {
         return;
       }
       const { flowId } = parsed.data;
+      const principal = socket.data.principal as Principal | undefined;
+      if (!can(principal ?? null, 'flows:read')) {
+        ack?.({ ok: false, error: 'your role may not watch flows (it needs flows:read)' });
+        return;
+      }
       try {
         const flow = await getFlow(this.db, flowId);
         await socket.join(room(flowId));

@@ -5,6 +5,38 @@ import { FlowsPage } from '../flows';
 import { FlowEditorPage } from '../canvas';
 import { DeadLettersPage } from '../dead-letters';
 import { ServerStatusBanner } from './ServerStatusBanner';
+import { SignInPage, useSession, useSignOut } from '../auth';
+
+function UserMenu() {
+  const { data: session } = useSession();
+  const signOut = useSignOut();
+  if (!session) return null;
+  return (
+    <div className="app-user">
+      <span data-testid="signed-in-as" title={session.user.role}>
+        {session.user.email} · {session.user.role.replace('_', ' ')}
+      </span>
+      <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+        Sign out
+      </button>
+    </div>
+  );
+}
+
+/** The app for a signed-in user; the sign-in page for anyone else. */
+function Gate() {
+  const session = useSession();
+  if (session.isPending) return <p className="empty"><span className="spinner" /> Loading…</p>;
+  if (session.isError) {
+    return (
+      <div className="page">
+        <div className="error-box" role="alert">The Sluice server cannot be reached ({session.error.message}). Reload to try again.</div>
+      </div>
+    );
+  }
+  if (!session.data) return <SignInPage />;
+  return <RouterProvider router={router} />;
+}
 
 function Layout() {
   return (
@@ -20,6 +52,7 @@ function Layout() {
           </NavLink>
           <NavLink to="/dead-letters">Dead letters</NavLink>
         </nav>
+        <UserMenu />
       </header>
       <ServerStatusBanner />
       <main className="app-main">
@@ -54,7 +87,7 @@ const router = createBrowserRouter([
 export function App() {
   return (
     <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
+      <Gate />
     </QueryClientProvider>
   );
 }

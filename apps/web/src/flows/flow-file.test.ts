@@ -14,7 +14,7 @@ const flow: Flow = {
     ],
     edges: [{ id: 'e1', source: 'in', sourcePort: 'out', target: 'out' }],
   },
-  settings: { chunkSize: 200, maxBacklog: 100_000 },
+  settings: { chunkSize: 200, maxBacklog: 100_000, parallelism: 4 },
   status: 'deployed',
   deployedVersion: 2,
   latestVersion: 2,

@@ -1,4 +1,3 @@
-import { Router } from 'express';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, DRY_RUN_SAMPLE, DryRunBodySchema, type DryRunNode, type EngineRecord } from '@sluice/shared';
 import { compileGraph } from '../../compiler/compile.js';
@@ -6,6 +5,7 @@ import { validationContextFactory } from '../../engine/connections.js';
 import { executeChunk } from '../../engine/execute.js';
 import type { ApiContext } from '../context.js';
 import { parseRequest } from '../validate.js';
+import { SecureRouter } from '../route-table.js';
 
 /** A dry run gives up after this long; the compiled plan runs in memory, so this bounds CPU. */
 const DRY_RUN_TIMEOUT_MS = 10_000;
@@ -14,9 +14,9 @@ const DRY_RUN_TIMEOUT_MS = 10_000;
  * `POST /api/dry-run`: runs sample records through an unsaved graph with sinks disabled (they only
  * count what they would have received) and reports, per node, what came in and out of each port.
  */
-export function dryRunRoutes(ctx: ApiContext): Router {
-  const router = Router();
-  router.post('/dry-run', async (req, res) => {
+export function dryRunRoutes(ctx: ApiContext) {
+  const router = new SecureRouter(ctx.auth, ctx.routes);
+  router.post('/dry-run', 'flows:write', async (req, res) => {
     const body = parseRequest(DryRunBodySchema, req.body);
     const compiled = compileGraph(body.graph, validationContextFactory('00000000-0000-4000-8000-000000000000', ctx.logger));
     if (!compiled.ok) {
@@ -72,5 +72,5 @@ export function dryRunRoutes(ctx: ApiContext): Router {
     }
     res.json({ nodes: [...nodes.values()], durationMs: Date.now() - started });
   });
-  return router;
+  return router.router;
 }

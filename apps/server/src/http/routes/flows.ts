@@ -1,4 +1,4 @@
-import { Router, raw } from 'express';
+import { raw } from 'express';
 import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, MetricsQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue } from '@sluice/shared';
 import { z } from 'zod';
 import { compileGraph } from '../../compiler/compile.js';
@@ -10,36 +10,38 @@ import { getFlowMetrics } from '../../storage/metrics.js';
 import { isIngestContentType } from '../../ingest/parse-body.js';
 import type { ApiContext } from '../context.js';
 import { flowIdParam, parseRequest } from '../validate.js';
+import { principalOf, SecureRouter } from '../route-table.js';
+import { canReachFlow } from '../../auth/authenticate.js';
 
 const ValidateBodySchema = z.object({ graph: GraphSchema.optional() }).optional();
 
-export function flowRoutes(ctx: ApiContext): Router {
-  const router = Router();
+export function flowRoutes(ctx: ApiContext) {
+  const router = new SecureRouter(ctx.auth, ctx.routes);
   const validate = (flowId: string, graph: unknown): Issue[] => {
     const result = compileGraph(graph, validationContextFactory(flowId, ctx.logger));
     return result.errors;
   };
 
-  router.get('/flows', async (_req, res) => {
+  router.get('/flows', 'flows:read', async (_req, res) => {
     res.json(await listFlows(ctx.db, ctx.pool));
   });
 
-  router.post('/flows', async (req, res) => {
+  router.post('/flows', 'flows:write', async (req, res) => {
     const body = parseRequest(CreateFlowBodySchema, req.body);
     res.status(201).json(await createFlow(ctx.db, body));
   });
 
-  router.get('/flows/:id', async (req, res) => {
+  router.get('/flows/:id', 'flows:read', async (req, res) => {
     res.json(await getFlow(ctx.db, flowIdParam(req.params.id)));
   });
 
-  router.put('/flows/:id', async (req, res) => {
+  router.put('/flows/:id', 'flows:write', async (req, res) => {
     const id = flowIdParam(req.params.id);
     const body = parseRequest(UpdateFlowBodySchema, req.body);
     res.json(await updateFlow(ctx.db, id, body));
   });
 
-  router.delete('/flows/:id', async (req, res) => {
+  router.delete('/flows/:id', 'flows:write', async (req, res) => {
     const id = flowIdParam(req.params.id);
     await deleteFlow(ctx.db, id);
     ctx.flowChanged(id);
@@ -47,7 +49,7 @@ export function flowRoutes(ctx: ApiContext): Router {
   });
 
   /** Validates the saved graph, or the graph in the body (the editor checks unsaved work). */
-  router.post('/flows/:id/validate', async (req, res) => {
+  router.post('/flows/:id/validate', 'flows:read', async (req, res) => {
     const id = flowIdParam(req.params.id);
     const body = parseRequest(ValidateBodySchema, req.body ?? undefined);
     const graph = body?.graph ?? (await getFlow(ctx.db, id)).graph;
@@ -55,7 +57,7 @@ export function flowRoutes(ctx: ApiContext): Router {
     res.json({ ok: errors.length === 0, errors });
   });
 
-  router.post('/flows/:id/deploy', async (req, res) => {
+  router.post('/flows/:id/deploy', 'flows:deploy', async (req, res) => {
     const id = flowIdParam(req.params.id);
     const flow = await getFlow(ctx.db, id);
     const errors = validate(id, flow.graph);
@@ -72,7 +74,7 @@ export function flowRoutes(ctx: ApiContext): Router {
     res.json({ version });
   });
 
-  router.post('/flows/:id/stop', async (req, res) => {
+  router.post('/flows/:id/stop', 'flows:deploy', async (req, res) => {
     const id = flowIdParam(req.params.id);
     const flow = await stopFlow(ctx.db, id);
     ctx.flowChanged(id);
@@ -81,7 +83,13 @@ export function flowRoutes(ctx: ApiContext): Router {
 
   router.post(
     '/flows/:id/ingest',
-    (req, _res, next) => {
+    'flows:ingest',
+    (req, res, next) => {
+      // Producers reach only the flows granted to them; say nothing about the others.
+      if (!canReachFlow(principalOf(res), String(req.params.id).toLowerCase())) {
+        next(new AppError('not_found', `no flow with id ${String(req.params.id)}`));
+        return;
+      }
       // Refuse other media types before reading a byte of the body.
       if (!isIngestContentType(req.headers['content-type'])) {
         next(new AppError('unsupported_media_type', `send application/json or application/x-ndjson, not "${req.headers['content-type'] ?? 'nothing'}"`));
@@ -101,25 +109,25 @@ export function flowRoutes(ctx: ApiContext): Router {
     },
   );
 
-  router.get('/flows/:id/stats', async (req, res) => {
+  router.get('/flows/:id/stats', 'flows:read', async (req, res) => {
     const id = flowIdParam(req.params.id);
     const flow = await getFlow(ctx.db, id);
     res.json(await loadFlowStats(ctx.pool, id, flow.graph));
   });
 
-  router.get('/flows/:id/metrics', async (req, res) => {
+  router.get('/flows/:id/metrics', 'flows:read', async (req, res) => {
     const id = flowIdParam(req.params.id);
     const query = parseRequest(MetricsQuerySchema, req.query, 'query');
     const flow = await getFlow(ctx.db, id);
     res.json(await getFlowMetrics(ctx.pool, id, flow.graph, query.minutes, query.step));
   });
 
-  router.get('/flows/:id/dead-letters', async (req, res) => {
+  router.get('/flows/:id/dead-letters', 'dead_letters:read', async (req, res) => {
     const id = flowIdParam(req.params.id);
     await getFlow(ctx.db, id);
     const query = parseRequest(DeadLetterQuerySchema, req.query, 'query');
     res.json(await listDeadLetters(ctx.pool, id, query));
   });
 
-  return router;
+  return router.router;
 }

@@ -1,10 +1,11 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import { nodeTypes } from '@sluice/nodes';
 import type { NodeTypeInfo } from '@sluice/shared';
+import type { ApiContext } from '../context.js';
+import { SecureRouter } from '../route-table.js';
 
 /** The palette and settings forms come from here; computed once, node types do not change at run time. */
-export function nodeTypeRoutes(): Router {
+export function nodeTypeRoutes(ctx: ApiContext) {
   const infos: NodeTypeInfo[] = nodeTypes.map((t) => ({
     type: t.type,
     kind: t.kind,
@@ -16,9 +17,9 @@ export function nodeTypeRoutes(): Router {
     configSchema: z.toJSONSchema(t.config, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
     examples: t.examples.map((e) => ({ title: e.title, config: e.config as Record<string, unknown> })),
   }));
-  const router = Router();
-  router.get('/node-types', (_req, res) => {
+  const router = new SecureRouter(ctx.auth, ctx.routes);
+  router.get('/node-types', 'flows:read', (_req, res) => {
     res.json(infos);
   });
-  return router;
+  return router.router;
 }

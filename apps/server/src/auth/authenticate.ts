@@ -1,0 +1,128 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type pg from 'pg';
+import { ROLE_PERMISSIONS, type Permission, type Role, type User } from '@sluice/shared';
+import { sha256 } from './crypto.js';
+import { findSession, findToken, grantedFlows } from './store.js';
+
+/** The caller of a request or socket, once authenticated. */
+export interface Principal {
+  user: User;
+  /** The role in force: the user's, or the (possibly narrower) role of the token used. */
+  role: Role;
+  permissions: ReadonlySet<Permission>;
+  via: 'session' | 'token';
+  /** For sessions: the token that cookie-authenticated writes must echo. */
+  csrfToken: string | null;
+  sessionIdHash: string | null;
+  tokenId: string | null;
+  /** Flows a data_producer may ingest into; null for roles that reach every flow. */
+  flowIds: ReadonlySet<string> | null;
+}
+
+export const SESSION_COOKIE = 'sluice_session';
+
+export function can(principal: Principal | null, permission: Permission): boolean {
+  return principal !== null && principal.permissions.has(permission);
+}
+
+/** May this caller act on this flow? Producers only on the flows granted to them. */
+export function canReachFlow(principal: Principal, flowId: string): boolean {
+  return principal.flowIds === null || principal.flowIds.has(flowId);
+}
+
+export function readCookie(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const header = headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+function bearer(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers.authorization;
+  if (!value) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(value);
+  return match?.[1];
+}
+
+/** API tokens are looked up at most every 10 s per process: ingest must not pay a query per request. */
+const TOKEN_CACHE_MS = 10_000;
+
+/**
+ * Finds who is calling from the headers: an `Authorization: Bearer` API token, else the session
+ * cookie. Null when neither is present or valid.
+ */
+export class Authenticator {
+  private readonly tokens = new Map<string, { at: number; principal: Principal | null }>();
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async fromHeaders(headers: IncomingHttpHeaders): Promise<Principal | null> {
+    const token = bearer(headers);
+    if (token !== undefined) return this.fromToken(token);
+    const cookie = readCookie(headers, SESSION_COOKIE);
+    if (cookie !== undefined) return this.fromSession(cookie);
+    return null;
+  }
+
+  /** Forget a revoked token at once in this process (others forget it within the cache time). */
+  forgetToken(tokenHash: string): void {
+    this.tokens.delete(tokenHash);
+  }
+
+  private async fromToken(token: string): Promise<Principal | null> {
+    if (token.length > 200) return null;
+    const key = sha256(token);
+    const cached = this.tokens.get(key);
+    if (cached && Date.now() - cached.at < TOKEN_CACHE_MS) return cached.principal;
+    const found = await findToken(this.pool, token);
+    let principal: Principal | null = null;
+    // A token never carries more than its owner may grant now (after a demotion, say).
+    const role = found ? (mayGrant(found.user.role, found.role) ? found.role : found.role === 'data_producer' ? null : found.user.role) : null;
+    if (found && role) {
+      principal = {
+        user: found.user,
+        role,
+        permissions: new Set(ROLE_PERMISSIONS[role]),
+        via: 'token',
+        csrfToken: null,
+        sessionIdHash: null,
+        tokenId: found.tokenId,
+        flowIds: role === 'data_producer' ? new Set(found.flowIds.length ? found.flowIds : await grantedFlows(this.pool, found.user.id)) : null,
+      };
+    }
+    if (this.tokens.size > 10_000) this.tokens.clear();
+    this.tokens.set(key, { at: Date.now(), principal });
+    return principal;
+  }
+
+  private async fromSession(cookie: string): Promise<Principal | null> {
+    if (cookie.length > 200) return null;
+    const session = await findSession(this.pool, cookie);
+    if (!session) return null;
+    const role = session.user.role;
+    return {
+      user: session.user,
+      role,
+      permissions: new Set(ROLE_PERMISSIONS[role]),
+      via: 'session',
+      csrfToken: session.csrfToken,
+      sessionIdHash: session.idHash,
+      tokenId: null,
+      flowIds: role === 'data_producer' ? new Set(await grantedFlows(this.pool, session.user.id)) : null,
+    };
+  }
+}
+
+const RANK: Record<Role, number> = { system_admin: 3, flow_designer: 2, data_consumer: 1, data_producer: 0 };
+
+/** May a user with role `owner` hand out a token with role `wanted`? */
+export function mayGrant(owner: Role, wanted: Role): boolean {
+  if (owner === 'system_admin') return true;
+  if (wanted === 'data_producer') return ROLE_PERMISSIONS[owner].includes('flows:ingest');
+  return RANK[wanted] <= RANK[owner] && wanted !== 'system_admin';
+}
+
+export const authenticate = (pool: pg.Pool) => new Authenticator(pool);
