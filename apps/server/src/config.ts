@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { EmailSchema } from '@sluice/shared';
 
 const RoleSchema = z.enum(['server', 'worker', 'all']);
 export type Role = z.infer<typeof RoleSchema>;
@@ -21,7 +22,7 @@ export const ConfigSchema = z.object({
   /** Chunk jobs one worker process runs at once. Default 8. */
   workerConcurrency: z.coerce.number().int().min(1).max(100).default(8),
   /** The first admin's email, used when there are no users yet. Default admin@localhost. */
-  adminEmail: z.string().email().optional(),
+  adminEmail: EmailSchema.optional(),
   /** The first admin's password; unset: generated and written to <dataDir>/initial-admin-password. */
   adminPassword: z.string().min(12, 'SLUICE_ADMIN_PASSWORD needs at least 12 characters').optional(),
   /** Log level. Default info. */

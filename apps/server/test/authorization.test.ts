@@ -139,6 +139,14 @@ describe('identity and authorization', () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('accepts local addresses such as admin@localhost, and refuses what is not an email', async () => {
+    expect((await t.api('POST', '/api/users', { email: 'Ops@LocalHost', password: PASSWORD, role: 'data_consumer' })).status).toBe(201);
+    expect((await login(t.url, 'ops@localhost', PASSWORD)).status).toBe(200);
+    const bad = await t.api<{ error: { details: { errors: { path: string }[] } } }>('POST', '/api/users', { email: 'not an email', password: PASSWORD, role: 'data_consumer' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.errors[0]!.path).toBe('email');
+  });
+
   it('shows a token once, stores it hashed, lists it without the secret, and refuses it once revoked', async () => {
     const created = await t.api<{ id: string; token: string }>('POST', '/api/tokens', { name: 'ci job', role: 'data_consumer' });
     expect(created.status).toBe(201);

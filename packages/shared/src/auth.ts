@@ -27,6 +27,14 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   data_producer: ['flows:ingest', 'tokens:own'],
 };
 
+/** An email address; `admin@localhost` counts (zod's `.email()` wants a dotted domain). */
+export const EmailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(320)
+  .regex(/^[^\s@]+@[^\s@]+$/, 'an email address looks like name@host');
+
 export const UserSchema = z.object({
   id: z.string().uuid(),
   email: z.string(),
@@ -37,7 +45,7 @@ export const UserSchema = z.object({
 export type User = z.infer<typeof UserSchema>;
 
 export const LoginBodySchema = z.object({
-  email: z.string().trim().toLowerCase().email().max(320),
+  email: EmailSchema,
   password: z.string().min(1).max(1024),
 });
 export type LoginBody = z.infer<typeof LoginBodySchema>;
@@ -71,7 +79,7 @@ export const ApiTokenSchema = z.object({
 export type ApiToken = z.infer<typeof ApiTokenSchema>;
 
 export const CreateUserBodySchema = z.object({
-  email: z.string().trim().toLowerCase().email().max(320),
+  email: EmailSchema,
   password: z.string().min(12, 'a password needs at least 12 characters').max(1024),
   role: RoleSchema,
   flowIds: z.array(z.string().uuid()).max(1000).optional(),
