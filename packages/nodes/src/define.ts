@@ -84,6 +84,18 @@ export type NodeRuntime =
   | {
       kind: 'sink';
       retry: RetryPolicy;
+      /**
+       * Records the sink sends together (one request, one statement). The engine hands a sink slices
+       * whose size is a multiple of this, so a batch is the same set of records on every attempt.
+       * Default 1.
+       */
+      batchSize?: number;
+      /**
+       * Records the sink takes in one round (all its requests in flight once). The engine checks its
+       * time slice between rounds, so a slow sink yields its worker slot within about one round.
+       * Default 64.
+       */
+      roundSize?: number;
       /** One outcome per record, in the same order. Never throws for a record's failure. */
       deliver(records: EngineRecord[], ctx: RunContext): Promise<SinkOutcome[]>;
     };

@@ -10,6 +10,11 @@ export interface RetryGroup {
   attempt: number;
   delayMs: number;
   records: EngineRecord[];
+  /**
+   * True for records a sink did not get to within its time slice: they were never tried, so they
+   * go on at the same attempt, at once, and are not counted in again.
+   */
+  continuation?: boolean;
 }
 
 export interface ChunkOutcome {
@@ -21,6 +26,16 @@ export interface ChunkOutcome {
 export interface ExecuteOptions {
   /** False for dry runs: sinks are not called and count their input as delivered. Default true. */
   deliver?: boolean;
+  /**
+   * How long a sink may keep delivering in one job before the rest of its records are handed back
+   * as a continuation chunk, so that a slow sink cannot hold worker slots that other flows need.
+   * Default 1000 ms.
+   */
+  sinkTimeSliceMs?: number;
+  /** Records handed to a sink per call within a slice. Default: the sink's round size, else 64. */
+  sinkSliceRecords?: number;
+  /** False when the chunk continues an earlier one at its entry node: its records were counted in there. Default true. */
+  countInAtEntry?: boolean;
   /** Sees every node's input and output, for dry runs. */
   observe?: (nodeId: string, input: EngineRecord[], outputs: Record<string, EngineRecord[]>, failures: NewDeadLetter[]) => void;
 }
@@ -66,8 +81,8 @@ export async function executeChunk(
     inbox.delete(nodeId);
     const node = plan.nodes.get(nodeId)!;
     const counters = stats.node(nodeId);
-    // A transient retry re-enters the same node; count the record in once, when it first arrives.
-    if (attemptAt(nodeId) === 0) counters.in += input.length;
+    // A transient retry or a continuation re-enters the same node; count records in once, on arrival.
+    if (attemptAt(nodeId) === 0 && (nodeId !== entryNodeId || options.countInAtEntry !== false)) counters.in += input.length;
 
     if (node.runtime.kind === 'sink') {
       sinkWork.push({ node, records: input, attempt: attemptAt(nodeId) });
@@ -129,31 +144,47 @@ export async function executeChunk(
         options.observe?.(node.id, batch, { delivered: batch }, []);
         return;
       }
-      const policy = node.runtime.retry;
-      let outcomes: SinkOutcome[];
-      try {
-        outcomes = await node.runtime.deliver(batch, { attempt: tried });
-      } catch (err) {
-        outcomes = batch.map((): SinkOutcome => ({ status: 'transient', error: { kind: 'exhausted', message: `sink failed: ${(err as Error).message}` } }));
-      }
+      const runtime = node.runtime;
+      const policy = runtime.retry;
+      const sliceMs = options.sinkTimeSliceMs ?? 1000;
+      // Whole sink batches per slice: a batch (and its idempotency key) is then the same set of
+      // records however the chunk is sliced.
+      const batchSize = Math.max(1, runtime.batchSize ?? 1);
+      const sliceRecords = Math.ceil((options.sinkSliceRecords ?? runtime.roundSize ?? 64) / batchSize) * batchSize;
+      const started = Date.now();
       const retry: RetryGroup = { nodeId: node.id, attempt: tried + 1, delayMs: 0, records: [] };
       const delivered: string[] = [];
-      batch.forEach((record, i) => {
-        const outcome: SinkOutcome = outcomes[i] ?? { status: 'transient', error: { kind: 'exhausted', message: 'the sink gave no outcome for this record' } };
-        if (outcome.status === 'delivered') {
-          delivered.push(record.receivedAt);
-          return;
+      // Deliver slice by slice; once the time slice is spent, the rest continues in a new job
+      // (same attempt, no delay), freeing this worker slot for other flows.
+      for (let from = 0; from < batch.length; from += sliceRecords) {
+        if (from > 0 && Date.now() - started > sliceMs) {
+          retries.push({ nodeId: node.id, attempt: tried, delayMs: 0, records: batch.slice(from), continuation: true });
+          break;
         }
-        counters.errors += 1;
-        if (outcome.status === 'permanent') {
-          deadLetter(node, record, outcome.error, tried + 1);
-        } else if (tried + 1 >= policy.maxAttempts) {
-          deadLetter(node, record, { ...outcome.error, kind: 'exhausted', message: `gave up after ${tried + 1} attempts: ${outcome.error.message}` }, tried + 1);
-        } else {
-          retry.records.push(record);
-          retry.delayMs = Math.max(retry.delayMs, retryDelayMs(policy, tried + 1, outcome.retryAfterMs));
+        const slice = batch.slice(from, from + sliceRecords);
+        let outcomes: SinkOutcome[];
+        try {
+          outcomes = await runtime.deliver(slice, { attempt: tried });
+        } catch (err) {
+          outcomes = slice.map((): SinkOutcome => ({ status: 'transient', error: { kind: 'exhausted', message: `sink failed: ${(err as Error).message}` } }));
         }
-      });
+        slice.forEach((record, i) => {
+          const outcome: SinkOutcome = outcomes[i] ?? { status: 'transient', error: { kind: 'exhausted', message: 'the sink gave no outcome for this record' } };
+          if (outcome.status === 'delivered') {
+            delivered.push(record.receivedAt);
+            return;
+          }
+          counters.errors += 1;
+          if (outcome.status === 'permanent') {
+            deadLetter(node, record, outcome.error, tried + 1);
+          } else if (tried + 1 >= policy.maxAttempts) {
+            deadLetter(node, record, { ...outcome.error, kind: 'exhausted', message: `gave up after ${tried + 1} attempts: ${outcome.error.message}` }, tried + 1);
+          } else {
+            retry.records.push(record);
+            retry.delayMs = Math.max(retry.delayMs, retryDelayMs(policy, tried + 1, outcome.retryAfterMs));
+          }
+        });
+      }
       if (delivered.length > 0) {
         stats.out(node.id, 'delivered', delivered.length);
         stats.latency(node.id, delivered);

@@ -50,8 +50,9 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     taskList: { run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger }) },
     preset: {
       worker: {
-        // Fetch jobs in batches and complete them in batches: far fewer round trips per chunk.
-        localQueue: { size: Math.max(16, (options.concurrency ?? 8) * 4) },
+        // No localQueue: a pre-fetched batch would hold jobs of slow flows ahead of other flows'
+        // new ones (head-of-line blocking). Chunks are a few hundred records each, so one job
+        // fetch per chunk costs little; completions are still batched.
         completeJobBatchDelay: 0,
       },
     },

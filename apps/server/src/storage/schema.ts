@@ -71,6 +71,8 @@ export const chunks = pgTable(
     runAt: ts('run_at').notNull().defaultNow(),
     /** The graphile-worker queue (lane) its job runs in; see chunkQueue. */
     queueName: text('queue_name'),
+    /** Records a sink's time slice did not reach: they continue at the same attempt. */
+    continuation: boolean('continuation').notNull().default(false),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('chunks_flow_idx').on(t.flowId, t.nodeId), uniqueIndex('chunks_retry_key_idx').on(t.retryKey)],

@@ -83,6 +83,8 @@ export const httpSink = defineNode({
     const endpoint: Endpoint = { config, target: describeTarget(config), scrub: secretScrubber(config), fetch: ctx.fetch };
     return {
       kind: 'sink',
+      batchSize: config.batchSize,
+      roundSize: config.batchSize * HTTP_CONCURRENCY,
       retry: config.retry,
       async deliver(records, run) {
         const batches: EngineRecord[][] = [];

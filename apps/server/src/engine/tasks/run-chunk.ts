@@ -49,7 +49,7 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
 
     let outcome: ChunkOutcome;
     if (plan.nodes.has(chunk.nodeId)) {
-      outcome = await executeChunk(plan, chunk.nodeId, records, chunk.attempt);
+      outcome = await executeChunk(plan, chunk.nodeId, records, chunk.attempt, { countInAtEntry: !chunk.continuation });
     } else {
       // A dead letter retried onto a version that no longer has its node.
       const stats = new ChunkStats();
@@ -73,7 +73,8 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
       attempt: r.attempt,
       recordsJson: JSON.stringify(r.records),
       recordCount: r.records.length,
-      retryKey: `${chunk.id}:${r.nodeId}:${r.attempt}`,
+      retryKey: `${chunk.id}:${r.nodeId}:${r.continuation ? 'rest' : r.attempt}`,
+      continuation: r.continuation ?? false,
       runAt: new Date(Date.now() + r.delayMs).toISOString(),
       queue: chunkQueue(chunk.flowId, plan.settings.parallelism),
     }));

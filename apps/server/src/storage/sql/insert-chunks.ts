@@ -14,6 +14,8 @@ export interface NewChunk {
   runAt: string | null;
   /** The graphile-worker queue (lane) of the job: see chunkQueue. */
   queue: string;
+  /** Records a sink's time slice did not reach (see ExecuteOptions.sinkTimeSliceMs). Default false. */
+  continuation?: boolean;
 }
 
 const nextLane = new Map<string, number>();
@@ -32,21 +34,29 @@ export function chunkQueue(flowId: string, parallelism: number): string {
 /**
  * Writes chunks and enqueues one `run_chunk` job per new chunk, in one statement: the records and
  * their jobs commit together or not at all. Returns how many chunks were new.
+ *
+ * Fairness between flows: a job's priority is the number of chunks its flow already has waiting
+ * (graphile-worker runs lower numbers first). A flow with a small backlog goes ahead of one that
+ * is behind (a slow sink, a big burst), so one flow's backlog never holds up the others.
  */
 export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promise<number> {
   if (chunks.length === 0) return 0;
   const result = await client.query(
     `WITH new_chunks AS (
-       INSERT INTO chunks (flow_id, version, node_id, attempt, records, record_count, retry_key, run_at, queue_name)
-       SELECT f, v, n, a, r, c, k, coalesce(t, now()), q
-       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::text[], $8::timestamptz[], $9::text[])
-         AS x(f, v, n, a, r, c, k, t, q)
+       INSERT INTO chunks (flow_id, version, node_id, attempt, records, record_count, retry_key, run_at, queue_name, continuation)
+       SELECT f, v, n, a, r, c, k, coalesce(t, now()), q, coalesce(cont, false)
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::text[], $8::timestamptz[], $9::text[], $10::boolean[])
+         AS x(f, v, n, a, r, c, k, t, q, cont)
        ON CONFLICT (retry_key) DO NOTHING
-       RETURNING id, run_at, queue_name
+       RETURNING id, run_at, queue_name, flow_id
+     ), waiting AS (
+       -- Chunks each flow already has waiting (this statement's own rows are not visible here).
+       SELECT flow_id, count(*)::int AS n FROM chunks WHERE flow_id IN (SELECT flow_id FROM new_chunks) GROUP BY flow_id
      )
      SELECT count(*)::int AS n FROM graphile_worker.add_jobs(ARRAY(
-       SELECT ROW('run_chunk', json_build_object('chunkId', id), queue_name, run_at, NULL, NULL, NULL, NULL)::graphile_worker.job_spec
-       FROM new_chunks
+       SELECT ROW('run_chunk', json_build_object('chunkId', c.id), c.queue_name, c.run_at, NULL, NULL,
+                  least(coalesce(w.n, 0), 1000), NULL)::graphile_worker.job_spec
+       FROM new_chunks c LEFT JOIN waiting w USING (flow_id)
      ))`,
     [
       chunks.map((c) => c.flowId),
@@ -58,6 +68,7 @@ export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promi
       chunks.map((c) => c.retryKey),
       chunks.map((c) => c.runAt),
       chunks.map((c) => c.queue),
+      chunks.map((c) => c.continuation ?? false),
     ],
   );
   return Number(result.rows[0]?.n ?? 0);

@@ -6,13 +6,15 @@ export interface LoadedChunk {
   version: number;
   nodeId: string;
   attempt: number;
+  /** A sink's time slice ran out: these records continue at the same attempt. */
+  continuation: boolean;
   records: unknown;
 }
 
 /** The chunk behind a job, or null when its outcomes were already committed (a replayed job). */
 export async function loadChunk(client: SqlClient, chunkId: number): Promise<LoadedChunk | null> {
   const { rows } = await client.query(
-    'SELECT id, flow_id, version, node_id, attempt, records FROM chunks WHERE id = $1',
+    'SELECT id, flow_id, version, node_id, attempt, continuation, records FROM chunks WHERE id = $1',
     [chunkId],
   );
   const row = rows[0];
@@ -23,6 +25,7 @@ export async function loadChunk(client: SqlClient, chunkId: number): Promise<Loa
     version: Number(row.version),
     nodeId: String(row.node_id),
     attempt: Number(row.attempt),
+    continuation: row.continuation === true,
     records: row.records,
   };
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "chunks" ADD COLUMN "continuation" boolean DEFAULT false NOT NULL;
