@@ -44,7 +44,9 @@ export function useCanvasElements(docNodes: readonly SluiceNode[], docEdges: rea
       const info = d.types.get(base.data.type);
       const issues = d.issues.byNode.get(base.id) ?? [];
       const c = counts.get(base.id) ?? null;
-      const health: NodeView['health'] = c?.source === 'live' && d.live.deadLettering.has(base.id) ? 'error' : c && c.errors > 0 ? 'warn' : 'ok';
+      // Red while records are being dead-lettered here; amber once it has failed or dead-lettered any.
+      const health: NodeView['health'] =
+        c?.source === 'live' && d.live.deadLettering.has(base.id) ? 'error' : c && (c.errors > 0 || (c.deadLettered ?? 0) > 0) ? 'warn' : 'ok';
       const key = `${info ? info.type : '?'}|${issues.map((i) => `${i.path}:${i.message}`).join('\n')}|${countsKey(c)}|${health}`;
       const cached = cache.get(base.id);
       if (cached && cached.base === base && cached.key === key) {
