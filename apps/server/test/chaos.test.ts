@@ -249,9 +249,10 @@ function slowSinkScenario(slowFlows: number) {
         `beside them ${beside.delivered}/${beside.sent} delivered within 20 s, p50 ${beside.p50} ms, p95 ${beside.p95} ms, max ${beside.max} ms, ` +
         `${beside.perSecond.toFixed(0)} rec/s (slow flows still holding ${slowWaiting} records)`,
     );
-    // Not starved: everything gets through, and latency stays within a second of what it was alone.
+    // Not starved: everything gets through, and p95 latency stays within 2 s of what it was alone
+    // (head-of-line blocking measured 15 s here: the fast flow waited for the slow chunks to finish).
     expect(beside.delivered, 'fast-flow records delivered while the slow flows ran').toBe(beside.sent);
-    expect(beside.p95, 'fast-flow p95 latency beside the slow flows, ms').toBeLessThan(alone.p95 + 1000);
+    expect(beside.p95, 'fast-flow p95 latency beside the slow flows, ms').toBeLessThan(alone.p95 + 2000);
   });
 }
 

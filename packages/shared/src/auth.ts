@@ -35,6 +35,18 @@ export const EmailSchema = z
   .max(320)
   .regex(/^[^\s@]+@[^\s@]+$/, 'an email address looks like name@host');
 
+const RANK: Record<Role, number> = { system_admin: 3, flow_designer: 2, data_consumer: 1, data_producer: 0 };
+
+/**
+ * May a user with role `owner` hand out an API token with role `wanted`? An admin any; anyone
+ * else their own role or a lower one (never system_admin), and data_producer only with flows:ingest.
+ */
+export function mayGrant(owner: Role, wanted: Role): boolean {
+  if (owner === 'system_admin') return true;
+  if (wanted === 'data_producer') return ROLE_PERMISSIONS[owner].includes('flows:ingest');
+  return wanted !== 'system_admin' && RANK[wanted] <= RANK[owner];
+}
+
 export const UserSchema = z.object({
   id: z.string().uuid(),
   email: z.string(),

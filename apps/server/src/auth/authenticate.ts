@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type pg from 'pg';
-import { ROLE_PERMISSIONS, type Permission, type Role, type User } from '@sluice/shared';
+import { mayGrant, ROLE_PERMISSIONS, type Permission, type Role, type User } from '@sluice/shared';
 import { sha256 } from './crypto.js';
 import { findSession, findToken, grantedFlows } from './store.js';
 
@@ -114,15 +114,6 @@ export class Authenticator {
       flowIds: role === 'data_producer' ? new Set(await grantedFlows(this.pool, session.user.id)) : null,
     };
   }
-}
-
-const RANK: Record<Role, number> = { system_admin: 3, flow_designer: 2, data_consumer: 1, data_producer: 0 };
-
-/** May a user with role `owner` hand out a token with role `wanted`? */
-export function mayGrant(owner: Role, wanted: Role): boolean {
-  if (owner === 'system_admin') return true;
-  if (wanted === 'data_producer') return ROLE_PERMISSIONS[owner].includes('flows:ingest');
-  return RANK[wanted] <= RANK[owner] && wanted !== 'system_admin';
 }
 
 export const authenticate = (pool: pg.Pool) => new Authenticator(pool);

@@ -5,7 +5,8 @@ import { FlowsPage } from '../flows';
 import { FlowEditorPage } from '../canvas';
 import { DeadLettersPage } from '../dead-letters';
 import { ServerStatusBanner } from './ServerStatusBanner';
-import { SignInPage, useSession, useSignOut } from '../auth';
+import { can, SignInPage, useSession, useSignOut } from '../auth';
+import { TokensPage, UsersPage } from '../admin';
 
 function UserMenu() {
   const { data: session } = useSession();
@@ -39,6 +40,7 @@ function Gate() {
 }
 
 function Layout() {
+  const { data: session } = useSession();
   return (
     <div className="app">
       <header className="app-header">
@@ -51,6 +53,8 @@ function Layout() {
             Flows
           </NavLink>
           <NavLink to="/dead-letters">Dead letters</NavLink>
+          {can(session, 'tokens:own') && <NavLink to="/tokens">API tokens</NavLink>}
+          {can(session, 'users:manage') && <NavLink to="/users">Users</NavLink>}
         </nav>
         <UserMenu />
       </header>
@@ -79,6 +83,8 @@ const router = createBrowserRouter([
       { path: '/flows/:flowId', element: <FlowEditorPage /> },
       { path: '/flows/:flowId/dead-letters', element: <DeadLettersPage /> },
       { path: '/dead-letters', element: <DeadLettersPage /> },
+      { path: '/tokens', element: <TokensPage /> },
+      { path: '/users', element: <UsersPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -4,11 +4,12 @@ import {
   CreateTokenBodySchema,
   CreateUserBodySchema,
   LoginBodySchema,
+  mayGrant,
   ROLE_PERMISSIONS,
   UpdateUserBodySchema,
   type SessionInfo,
 } from '@sluice/shared';
-import { mayGrant, SESSION_COOKIE, type Principal } from '../../auth/authenticate.js';
+import { SESSION_COOKIE, type Principal } from '../../auth/authenticate.js';
 import { decoyHash, verifyPassword } from '../../auth/passwords.js';
 import { createSession, createToken, createUser, findUserByEmail, listTokens, listUsers, revokeSession, revokeToken, SESSION_TTL_HOURS, updateUser } from '../../auth/store.js';
 import type { ApiContext } from '../context.js';
