@@ -174,7 +174,8 @@ describe('chaos: a sink that stays down, then comes back', () => {
 /**
  * A fast flow measured alone, then beside `slowFlows` flows whose sink answers after 1 s, all on one
  * worker with 8 slots. Each slow flow gets 16 chunks of 50 records: at 8 requests at a time and 1 s
- * each, a chunk holds its worker slot for about 7 s, longer than the whole fast measurement.
+ * each, a chunk needs about 7 s of sink time, longer than the whole fast measurement; run to the end
+ * in one go, two such flows' chunks fill all 8 slots (measured: the fast flow's p95 went to 15 s).
  */
 function slowSinkScenario(slowFlows: number) {
   let t: TestSluice;

@@ -40,7 +40,7 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     logger.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error }, 'job failed; graphile-worker will retry it');
   });
   stats.start();
-  const runner: Runner = await run({
+  const startRunner = (): Promise<Runner> => run({
     pgPool: pool,
     concurrency: options.concurrency ?? 8,
     pollInterval: options.pollIntervalMs ?? 1000,
@@ -54,11 +54,35 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
         // new ones (head-of-line blocking). Chunks are a few hundred records each, so one job
         // fetch per chunk costs little; completions are still batched.
         completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
       },
     },
   });
-  logger.info({ processId: reaper.processId, concurrency: options.concurrency ?? 8 }, 'worker started');
+  let runner: Runner = await startRunner();
   let stopped: Promise<void> | null = null;
+  // graphile-worker shuts a pool down when it cannot record completions (the database went away
+  // under load). Start a new pool once the database answers again; the old pool's locked jobs are
+  // released by the reaper like any dead worker's.
+  const supervise = (current: Runner): void => {
+    current.promise.catch(async (err: unknown) => {
+      if (stopped) return;
+      logger.error({ err }, 'the job runner stopped; starting a new one when the database answers');
+      for (let delay = 1000; !stopped; delay = Math.min(delay * 2, 10_000)) {
+        await new Promise((r) => setTimeout(r, delay));
+        try {
+          await pool.query('SELECT 1');
+          runner = await startRunner();
+          supervise(runner);
+          logger.info('the job runner is running again');
+          return;
+        } catch {
+          // still unreachable: try again
+        }
+      }
+    });
+  };
+  supervise(runner);
+  logger.info({ processId: reaper.processId, concurrency: options.concurrency ?? 8 }, 'worker started');
   return {
     stats,
     reaper,

@@ -157,6 +157,25 @@ describe('sink.postgres', () => {
     }
   });
 
+  it('a database closed to new connections for a while is transient, not a reason to dead-letter', async () => {
+    const closed = `sluice_nodes_closed_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${closed}`);
+      await admin.query(`ALTER DATABASE ${closed} ALLOW_CONNECTIONS false`);
+      const target = new pg.Pool({ connectionString: `postgresql://postgres@127.0.0.1:5432/${closed}`, connectionTimeoutMillis: 2000 });
+      target.on('error', () => {});
+      const runtime = asSink(build(postgresSink, { connectionString: url, table: 'closed', columns: [{ name: 'a' }] }, makeContext({ postgres: () => target })));
+      const outcomes = await runtime.deliver([makeRecord({ a: 1 })]);
+      expect(outcomes).toEqual([{ status: 'transient', error: expect.objectContaining({ message: expect.stringContaining('not currently accepting connections') }) }]);
+      await target.end();
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${closed} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
   it('checks names and columns in the config', () => {
     const issues = (config: Record<string, unknown>) =>
       postgresSink.config.safeParse({ connectionString: url, table: 't', columns: [{ name: 'a' }], ...config }).error?.issues.map((i) => i.path.join('.'));

@@ -196,14 +196,16 @@ function sqlState(err: unknown): string | undefined {
 
 /**
  * transient: the database or the network, not the record (SQLSTATE classes 08 connection, 40
- * serialization/deadlock, 53 resources, 57P shutdown, 57014 statement timeout; socket errors; errors
- * without a code, like a pool timing out). data: a value does not fit (class 22, 23). permanent:
+ * serialization/deadlock, 53 resources, 57P shutdown, 57014 statement timeout, 55000 when the
+ * database is closed to new connections for a while; socket errors; errors without a code, like a
+ * pool timing out). data: a value does not fit (class 22, 23). permanent:
  * the rest, mostly configuration (missing table or column, permissions, wrong password).
  */
 function classify(err: unknown): 'transient' | 'data' | 'permanent' {
   const code = sqlState(err);
   if (code === undefined || /^E[A-Z]+$/.test(code)) return 'transient';
   if (/^(08|40|53|57P)/.test(code) || code === '57014') return 'transient';
+  if (code === '55000' && /not currently accepting connections/i.test(String((err as { message?: unknown }).message))) return 'transient';
   if (/^(22|23)/.test(code)) return 'data';
   return 'permanent';
 }

@@ -7,6 +7,22 @@ import { chunkQueue, completeChunk, loadChunk, type NewChunk, type NewDeadLetter
 import { executeChunk, type ChunkOutcome } from '../execute.js';
 import { ChunkStats, type StatsCollector } from '../stats-collector.js';
 import type { Logger } from '../../logger.js';
+import { isDatabaseUnavailable } from '../../storage/db-errors.js';
+
+/** How long a chunk waits for an unreachable database before its job fails (and is retried later). */
+const DATABASE_PATIENCE_MS = 60_000;
+
+async function whileDatabaseReturns<T>(operation: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+    try {
+      return await operation();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || Date.now() - started > DATABASE_PATIENCE_MS) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
 
 /** The job payload: only a pointer; the records live in the `chunks` row written with the job. */
 export const RunChunkPayloadSchema = z.object({ chunkId: z.number().int().positive() });
@@ -41,7 +57,7 @@ export interface RunChunkDeps {
 export function createRunChunkTask(deps: RunChunkDeps): Task {
   return async (rawPayload) => {
     const { chunkId } = RunChunkPayloadSchema.parse(rawPayload);
-    const chunk = await loadChunk(deps.pool, chunkId);
+    const chunk = await whileDatabaseReturns(() => loadChunk(deps.pool, chunkId));
     if (!chunk) return;
     const records = ChunkRecordsSchema.parse(chunk.records);
     const plan = await deps.plans.get(chunk.flowId, chunk.version);
@@ -78,7 +94,8 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
       runAt: new Date(Date.now() + r.delayMs).toISOString(),
       queue: chunkQueue(chunk.flowId, plan.settings.parallelism),
     }));
-    const completion = await completeChunk(deps.pool, chunk, outcome.deadLetters, retries);
+    // Outcomes are idempotent to write, so a database that went away is simply waited for.
+    const completion = await whileDatabaseReturns(() => completeChunk(deps.pool, chunk, outcome.deadLetters, retries));
     if (!completion.completed) return; // another run got there first; its counts stand
     deps.stats.add(chunk.flowId, outcome.stats);
     deps.stats.noteDeadLetters(chunk.flowId, completion.deadLetters);
