@@ -43,6 +43,11 @@ export class Reaper {
     await this.beat();
   }
 
+  /** A pool that has stopped (its runner died): no longer vouched for by this process's heartbeat. */
+  dropPool(poolId: string): void {
+    this.poolIds.delete(poolId);
+  }
+
   private async beat(): Promise<void> {
     await this.pool.query(
       `INSERT INTO worker_processes (id, pool_ids, hostname, pid) VALUES ($1, $2, $3, $4)

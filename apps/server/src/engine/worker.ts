@@ -33,7 +33,9 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
   const reaper = new Reaper(pool, utils, logger);
   await reaper.start();
   const events: WorkerEvents = new EventEmitter();
+  let currentPoolId: string | null = null;
   events.on('pool:create', ({ workerPool }) => {
+    currentPoolId = workerPool.id;
     reaper.addPool(workerPool.id).catch((err) => logger.warn({ err }, 'could not register worker pool'));
   });
   events.on('job:error', ({ job, error }) => {
@@ -64,13 +66,17 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
   // under load). Start a new pool once the database answers again; the old pool's locked jobs are
   // released by the reaper like any dead worker's.
   const supervise = (current: Runner): void => {
-    current.promise.catch(async (err: unknown) => {
+    const restart = async (err: unknown) => {
       if (stopped) return;
-      logger.error({ err }, 'the job runner stopped; starting a new one when the database answers');
+      const deadPool = currentPoolId;
+      logger.error({ err, poolId: deadPool }, 'the job runner stopped; starting a new one when the database answers');
+      if (deadPool) reaper.dropPool(deadPool);
       for (let delay = 1000; !stopped; delay = Math.min(delay * 2, 10_000)) {
         await new Promise((r) => setTimeout(r, delay));
         try {
           await pool.query('SELECT 1');
+          // Its jobs and its named queues (the flows' lanes) stay locked until released.
+          if (deadPool) await utils.forceUnlockWorkers([deadPool]);
           runner = await startRunner();
           supervise(runner);
           logger.info('the job runner is running again');
@@ -79,7 +85,10 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
           // still unreachable: try again
         }
       }
-    });
+    };
+    // A pool that gave up ends its promise either way (rejected, or resolved after a graceful
+    // shutdown it started itself); only our own stop() is an expected end.
+    current.promise.then(() => restart(new Error('the job runner shut itself down')), restart);
   };
   supervise(runner);
   logger.info({ processId: reaper.processId, concurrency: options.concurrency ?? 8 }, 'worker started');
