@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Client, freePort, REPO_ROOT, until, type SluiceProcess } from '../sluice.js';
+import { Client, freePort, REPO_ROOT, until, type SluiceProcess, BENCH_ADMIN } from '../sluice.js';
 
 const MAIN = path.join(REPO_ROOT, 'apps/server/src/main.ts');
 const WEB_DIR = path.join(REPO_ROOT, 'apps/web');
@@ -27,7 +27,15 @@ export interface AllInOne {
 /** Starts `node --import tsx apps/server/src/main.ts --role=all` (LOG_LEVEL=warn) on a free port; waits for /api/health. */
 export async function startAllInOne(databaseUrl: string): Promise<AllInOne> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    SLUICE_ADMIN_EMAIL: BENCH_ADMIN.email,
+    SLUICE_ADMIN_PASSWORD: BENCH_ADMIN.password,
+  };
   delete env.NODE_OPTIONS; // the bench's own tsx loader options must not reach the child twice
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--role=all'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error('could not start the Sluice process');
