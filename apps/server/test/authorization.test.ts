@@ -59,7 +59,7 @@ describe('identity and authorization', () => {
     const declared = new Set(routes.declared.map((r) => `${r.method} ${r.path}`));
     expect(routes.registered.length).toBeGreaterThan(20);
     for (const route of routes.registered) expect(declared.has(route), route).toBe(true);
-    expect(routes.declared.filter((r) => r.access === 'public').map((r) => r.path).sort()).toEqual(['/auth/login', '/health']);
+    expect(routes.declared.filter((r) => r.access === 'public').map((r) => r.path).sort()).toEqual(['/auth/login', '/health', '/ready']);
   });
 
   it('answers every route, as every role and as nobody, exactly as the permission table says', async () => {

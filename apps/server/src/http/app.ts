@@ -7,7 +7,8 @@ import { errorHandler, notFound } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { dryRunRoutes } from './routes/dry-run.js';
 import { flowRoutes } from './routes/flows.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, metricsRoutes } from './routes/health.js';
+import { createMetricsRegistry } from '../observability/metrics.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
 import { webAppRoutes } from './static.js';
 
@@ -36,7 +37,8 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   const api = express.Router();
-  const routers = [healthRoutes(ctx), nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx)];
+  const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
+  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx)];
   // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
   api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
   for (const router of routers) api.use(router);
@@ -45,6 +47,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   app.locals.apiRoutes = expressRoutes(routers);
   api.use(notFound);
   app.use('/api', api);
+  app.use(metrics); // Prometheus looks for /metrics at the root
   app.use(webAppRoutes());
   app.use(notFound);
   app.use(errorHandler(ctx.logger));

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+
+/** Parses Prometheus text exposition into `name{labels} value` samples (enough to check ours). */
+function parseMetrics(text: string): { name: string; labels: Record<string, string>; value: number }[] {
+  const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) throw new Error(`not a Prometheus sample: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]!] = pair[2]!;
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+describe('operators: readiness and Prometheus metrics', () => {
+  let t: TestSluice;
+  beforeAll(async () => {
+    t = await startTestSluice();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('is ready when the database, the migrations and a worker are, and says why not otherwise', async () => {
+    const ready = await t.api<{ ready: boolean; checks: Record<string, string> }>('GET', '/api/ready', undefined, { authorization: '' });
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ ready: true, checks: { database: 'ok', migrations: 'ok', workers: 'ok' } });
+    await t.sluice.worker!.stop();
+    await t.pool.query('DELETE FROM worker_processes');
+    const notReady = await t.api<{ ready: boolean; checks: Record<string, string> }>('GET', '/api/ready', undefined, { authorization: '' });
+    expect(notReady.status).toBe(503);
+    expect(notReady.body.checks.workers).toMatch(/no worker process/);
+  });
+
+  it('exposes cluster-wide figures with bounded labels, and only to callers who may read flows', async () => {
+    const t2 = await startTestSluice();
+    try {
+      const at = { x: 0, y: 0 };
+      const flow = await deployFlow(t2, {
+        name: 'metrics',
+        nodes: [
+          { id: 'in', type: 'source.webhook', config: {}, position: at },
+          { id: 'even', type: 'validate.rules', config: { rules: [{ name: 'even', expression: 'n % 2 = 0', message: 'n must be even' }] }, position: at },
+          { id: 'out', type: 'sink.log', config: { includeData: false }, position: at },
+        ],
+        edges: [
+          { id: 'e1', source: 'in', sourcePort: 'out', target: 'even' },
+          { id: 'e2', source: 'even', sourcePort: 'valid', target: 'out' },
+        ],
+      });
+      await t2.api('POST', `/api/flows/${flow.id}/ingest`, Array.from({ length: 100 }, (_, n) => ({ n })));
+      const samples = await waitFor('the figures in /metrics', async () => {
+        const res = await fetch(`${t2.url}/metrics`, { headers: { authorization: `Bearer ${t2.token}` } });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+        const parsed = parseMetrics(await res.text());
+        const out = parsed.find((s) => s.name === 'sluice_records_out_total' && s.labels.node === 'out');
+        return out?.value === 50 ? parsed : undefined;
+      });
+      const value = (name: string, labels: Record<string, string>) =>
+        samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+      expect(value('sluice_records_in_total', { flow: flow.id, node: 'in' })).toBe(100);
+      expect(value('sluice_validation_failures_total', { flow: flow.id, node: 'even' })).toBe(50);
+      expect(value('sluice_dead_letters_pending', { flow: flow.id })).toBe(50);
+      expect(value('sluice_end_to_end_processing_time_ms_bucket', { flow: flow.id, le: '+Inf' })).toBe(50);
+      expect(value('sluice_workers', {})).toBe(1);
+      expect(samples.some((s) => s.name.startsWith('sluice_process_'))).toBe(true);
+      // No label carries a record id or record data.
+      for (const s of samples) for (const v of Object.values(s.labels)) expect(v).not.toMatch(/^0[0-9a-f]{7}-[0-9a-f]{4}-7/);
+      expect((await fetch(`${t2.url}/metrics`)).status).toBe(401);
+      expect((await t2.api('GET', '/api/metrics')).status).toBe(200);
+    } finally {
+      await t2.stop();
+    }
+  });
+});
