@@ -1,20 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_PERMISSIONS, type Role } from '@sluice/shared';
 import { api, deployFlow, startTestSluice, TEST_ADMIN, waitFor, type TestSluice } from './harness.js';
+import { evenFlow } from './fixtures.js';
 
-const at = { x: 0, y: 0 };
-const logFlow = (name: string) => ({
-  name,
-  nodes: [
-    { id: 'in', type: 'source.webhook', config: {}, position: at },
-    { id: 'even', type: 'validate.rules', config: { rules: [{ name: 'even', expression: 'n % 2 = 0', message: 'n must be even' }] }, position: at },
-    { id: 'log', type: 'sink.log', config: { includeData: false }, position: at },
-  ],
-  edges: [
-    { id: 'e1', source: 'in', sourcePort: 'out', target: 'even' },
-    { id: 'e2', source: 'even', sourcePort: 'valid', target: 'log' },
-  ],
-});
 
 async function login(base: string, email: string, password: string) {
   const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
@@ -34,9 +22,9 @@ describe('identity and authorization', () => {
 
   beforeAll(async () => {
     t = await startTestSluice();
-    flowA = (await deployFlow(t, logFlow('A'))).id;
-    flowB = (await deployFlow(t, logFlow('B'))).id;
-    flowM = (await deployFlow(t, logFlow('M'))).id;
+    flowA = (await deployFlow(t, evenFlow('A'))).id;
+    flowB = (await deployFlow(t, evenFlow('B'))).id;
+    flowM = (await deployFlow(t, evenFlow('M'))).id;
     await t.api('POST', `/api/flows/${flowM}/ingest`, [{ n: 1 }, { n: 2 }]);
     deadLetterId = await waitFor('a dead letter', async () => (await t.api<{ items: { id: string }[] }>('GET', `/api/flows/${flowM}/dead-letters`)).body.items[0]?.id);
     for (const role of ['flow_designer', 'data_consumer', 'data_producer'] as const) {
@@ -113,11 +101,11 @@ describe('identity and authorization', () => {
     expect(me.status).toBe(200);
     expect(me.body.user.email).toBe(TEST_ADMIN.email);
     expect(me.body.permissions).toContain('users:manage');
-    const withoutCsrf = await api(t.url, 'POST', '/api/flows', logFlow('csrf'), { cookie: session.cookie });
+    const withoutCsrf = await api(t.url, 'POST', '/api/flows', evenFlow('csrf'), { cookie: session.cookie });
     expect(withoutCsrf.status).toBe(403);
-    const wrongCsrf = await api(t.url, 'POST', '/api/flows', logFlow('csrf'), { cookie: session.cookie, 'x-csrf-token': 'guess' });
+    const wrongCsrf = await api(t.url, 'POST', '/api/flows', evenFlow('csrf'), { cookie: session.cookie, 'x-csrf-token': 'guess' });
     expect(wrongCsrf.status).toBe(403);
-    const withCsrf = await api(t.url, 'POST', '/api/flows', logFlow('csrf'), { cookie: session.cookie, 'x-csrf-token': me.body.csrfToken });
+    const withCsrf = await api(t.url, 'POST', '/api/flows', evenFlow('csrf'), { cookie: session.cookie, 'x-csrf-token': me.body.csrfToken });
     expect(withCsrf.status).toBe(201);
     expect((await api(t.url, 'POST', '/api/auth/logout', {}, { cookie: session.cookie, 'x-csrf-token': me.body.csrfToken })).status).toBe(204);
     expect((await api(t.url, 'GET', '/api/auth/me', undefined, { cookie: session.cookie })).status).toBe(401);
@@ -157,7 +145,7 @@ describe('identity and authorization', () => {
     expect(JSON.stringify(list.body)).not.toContain(created.body.token);
     const auth = { authorization: `Bearer ${created.body.token}` };
     expect((await api(t.url, 'GET', '/api/flows', undefined, auth)).status).toBe(200);
-    expect((await api(t.url, 'POST', '/api/flows', logFlow('x'), auth)).status).toBe(403); // a consumer token of an admin
+    expect((await api(t.url, 'POST', '/api/flows', evenFlow('x'), auth)).status).toBe(403); // a consumer token of an admin
     expect((await t.api('DELETE', `/api/tokens/${created.body.id}`)).status).toBe(204);
     expect((await api(t.url, 'GET', '/api/flows', undefined, auth)).status).toBe(401);
     // A consumer may not mint a designer token.

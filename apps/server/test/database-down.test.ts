@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_URL, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { isDatabaseUnavailable } from '../src/http/errors.js';
+import { isDatabaseUnavailable } from '../src/storage/db-errors.js';
 
 async function admin(sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: ADMIN_URL });

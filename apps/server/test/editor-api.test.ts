@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetterPage, DryRunResult, FlowMetrics, FlowSummary, Graph } from '@sluice/shared';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { makeOrders, ordersFlow } from './fixtures.js';
+import { evenFlow, makeOrders, ordersFlow } from './fixtures.js';
 
 describe('the API behind the editor: dry run, metrics, flows list, dead-letter search, the web app', () => {
   let t: TestSluice;
@@ -56,18 +56,7 @@ describe('the API behind the editor: dry run, metrics, flows list, dead-letter s
   });
 
   it('keeps a metrics series, lists flows with their live figures, and finds dead letters by error text', async () => {
-    const flow = await deployFlow(t, {
-      name: 'metrics',
-      nodes: [
-        { id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } },
-        { id: 'even', type: 'validate.rules', config: { rules: [{ name: 'even', expression: 'n % 2 = 0', message: 'n must be even' }] }, position: { x: 0, y: 0 } },
-        { id: 'out', type: 'sink.log', config: { includeData: false }, position: { x: 0, y: 0 } },
-      ],
-      edges: [
-        { id: 'e1', source: 'in', sourcePort: 'out', target: 'even' },
-        { id: 'e2', source: 'even', sourcePort: 'valid', target: 'out' },
-      ],
-    });
+    const flow = await deployFlow(t, evenFlow('metrics'));
     await t.api('POST', `/api/flows/${flow.id}/ingest`, Array.from({ length: 400 }, (_, n) => ({ n })));
     const metrics = await waitFor('a metrics series with the 400 records', async () => {
       const m = await t.api<FlowMetrics>('GET', `/api/flows/${flow.id}/metrics?minutes=15`);

@@ -147,3 +147,23 @@ export async function startReceiver(
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
+
+/**
+ * webhook → rules (`n` must be even; the invalid port unwired, so odd records are dead letters)
+ * → log sink: half of `{ n }` records delivered, half dead-lettered at node `even`.
+ */
+export function evenFlow(name: string): Graph {
+  const at = { x: 0, y: 0 };
+  return {
+    name,
+    nodes: [
+      { id: 'in', type: 'source.webhook', config: {}, position: at },
+      { id: 'even', type: 'validate.rules', config: { rules: [{ name: 'even', expression: 'n % 2 = 0', message: 'n must be even' }] }, position: at },
+      { id: 'out', type: 'sink.log', config: { includeData: false }, position: at },
+    ],
+    edges: [
+      { id: 'e1', source: 'in', sourcePort: 'out', target: 'even' },
+      { id: 'e2', source: 'even', sourcePort: 'valid', target: 'out' },
+    ],
+  };
+}

@@ -3,6 +3,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, DeadLetterEvent, FlowStats, ServerToClientEvents } from '@sluice/shared';
 import { FlowStatsSchema, DeadLetterEventSchema } from '@sluice/shared';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import { evenFlow } from './fixtures.js';
 
 describe('live numbers over socket.io (done-means 5)', () => {
   let t: TestSluice;
@@ -16,19 +17,7 @@ describe('live numbers over socket.io (done-means 5)', () => {
   });
 
   it('streams stats that reach the final totals, and dead-letter events', async () => {
-    const at = { x: 0, y: 0 };
-    const flow = await deployFlow(t, {
-      name: 'live',
-      nodes: [
-        { id: 'in', type: 'source.webhook', config: {}, position: at },
-        { id: 'even', type: 'validate.rules', config: { rules: [{ name: 'even', expression: 'n % 2 = 0', message: 'n must be even' }] }, position: at },
-        { id: 'out', type: 'sink.log', config: { includeData: false }, position: at },
-      ],
-      edges: [
-        { id: 'e1', source: 'in', sourcePort: 'out', target: 'even' },
-        { id: 'e2', source: 'even', sourcePort: 'valid', target: 'out' },
-      ],
-    });
+    const flow = await deployFlow(t, evenFlow('live'));
 
     // Without credentials the socket is refused.
     const anonymous = io(t.url, { transports: ['websocket'], reconnection: false });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import { evenFlow } from './fixtures.js';
 
 /** Parses Prometheus text exposition into `name{labels} value` samples (enough to check ours). */
 function parseMetrics(text: string): { name: string; labels: Record<string, string>; value: number }[] {
@@ -38,19 +39,7 @@ describe('operators: readiness and Prometheus metrics', () => {
   it('exposes cluster-wide figures with bounded labels, and only to callers who may read flows', async () => {
     const t2 = await startTestSluice();
     try {
-      const at = { x: 0, y: 0 };
-      const flow = await deployFlow(t2, {
-        name: 'metrics',
-        nodes: [
-          { id: 'in', type: 'source.webhook', config: {}, position: at },
-          { id: 'even', type: 'validate.rules', config: { rules: [{ name: 'even', expression: 'n % 2 = 0', message: 'n must be even' }] }, position: at },
-          { id: 'out', type: 'sink.log', config: { includeData: false }, position: at },
-        ],
-        edges: [
-          { id: 'e1', source: 'in', sourcePort: 'out', target: 'even' },
-          { id: 'e2', source: 'even', sourcePort: 'valid', target: 'out' },
-        ],
-      });
+      const flow = await deployFlow(t2, evenFlow('metrics'));
       await t2.api('POST', `/api/flows/${flow.id}/ingest`, Array.from({ length: 100 }, (_, n) => ({ n })));
       const samples = await waitFor('the figures in /metrics', async () => {
         const res = await fetch(`${t2.url}/metrics`, { headers: { authorization: `Bearer ${t2.token}` } });

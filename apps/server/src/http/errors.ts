@@ -3,8 +3,6 @@ import { AppError } from '@sluice/shared';
 import type { Logger } from '../logger.js';
 import { isDatabaseRefusal, isDatabaseUnavailable } from '../storage/db-errors.js';
 
-export { isDatabaseUnavailable };
-
 /** Errors raised by express's body parsers, by their `type`. */
 function fromBodyParser(err: { type?: string; status?: number; message?: string; limit?: number }): AppError | null {
   switch (err.type) {

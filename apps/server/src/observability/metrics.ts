@@ -3,7 +3,8 @@
 // node ids, ports, never record ids or data.
 import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { LATENCY_BUCKETS_MS } from '@sluice/shared';
+import { LATENCY_BUCKETS_MS, type Graph } from '@sluice/shared';
+import { nodeKinds } from '../storage/stats.js';
 import { DEAD_AFTER_MS } from '../engine/reaper.js';
 
 /** Buckets of the end-to-end histogram, in ms (the seed's), all of them bounds of the stats buckets. */
@@ -28,18 +29,19 @@ export function createMetricsRegistry(pool: pg.Pool) {
   // One read of the tables per scrape fills every metric.
   const refresh = async () => {
     const [stats, series, queue, letters, beats] = await Promise.all([
-      pool.query(`SELECT s.flow_id, s.node_id, s.records_in, s.records_out, s.errors, s.dead_lettered, s.latency, v.graph
-                  FROM node_stats s JOIN flows f ON f.id = s.flow_id
-                  LEFT JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.deployed_version`),
-      pool.query(`SELECT flow_id, sum(records_in)::bigint AS n FROM node_stats_series s
-                  WHERE bucket > now() - interval '10 seconds'
-                    AND node_id IN (SELECT n->>'id' FROM flows f, jsonb_array_elements(f.graph->'nodes') n WHERE f.id = s.flow_id AND n->>'type' LIKE 'source.%')
-                  GROUP BY flow_id`),
+      pool.query(`SELECT s.flow_id, s.node_id, s.records_in, s.records_out, s.errors, s.dead_lettered, s.latency, f.graph
+                  FROM node_stats s JOIN flows f ON f.id = s.flow_id`),
+      pool.query(`SELECT flow_id, node_id, sum(records_in)::bigint AS n FROM node_stats_series
+                  WHERE bucket > now() - interval '10 seconds' GROUP BY flow_id, node_id`),
       pool.query('SELECT flow_id, sum(record_count)::bigint AS n FROM chunks GROUP BY flow_id'),
       pool.query(`SELECT flow_id, count(*)::bigint AS n FROM dead_letters WHERE status = 'pending' GROUP BY flow_id`),
       pool.query('SELECT id, extract(epoch FROM now() - heartbeat_at)::float AS age FROM worker_processes'),
     ]);
     for (const m of [recordsIn, recordsOut, errors, validation, deadLettered, e2eBucket, rate, backlog, pending, heartbeatAge]) m.reset();
+    // Node kinds come from the registry, per flow graph, computed once per scrape.
+    const kindsByFlow = new Map<string, Map<string, string | undefined>>();
+    for (const row of stats.rows) if (!kindsByFlow.has(String(row.flow_id))) kindsByFlow.set(String(row.flow_id), nodeKinds(row.graph as Graph));
+    const kindOf = (flowId: string, nodeId: string) => kindsByFlow.get(flowId)?.get(nodeId);
     for (const row of stats.rows) {
       const labels = { flow: String(row.flow_id), node: String(row.node_id) };
       recordsIn.inc(labels, Number(row.records_in));
@@ -47,9 +49,9 @@ export function createMetricsRegistry(pool: pg.Pool) {
       errors.inc(labels, Number(row.errors));
       deadLettered.inc(labels, Number(row.dead_lettered));
       const invalid = (row.records_out as Record<string, number>).invalid ?? 0;
-      const type = (row.graph as { nodes?: { id: string; type: string }[] } | null)?.nodes?.find((n) => n.id === row.node_id)?.type ?? '';
-      if (type.startsWith('validate.')) validation.inc(labels, Number(invalid) + Number(row.dead_lettered));
-      if (type.startsWith('sink.')) {
+      const kind = kindOf(labels.flow, labels.node);
+      if (kind === 'validate') validation.inc(labels, Number(invalid) + Number(row.dead_lettered));
+      if (kind === 'sink') {
         const buckets = (row.latency as number[]).map(Number);
         for (const le of E2E_BUCKETS_MS) {
           const upTo = LATENCY_BUCKETS_MS.indexOf(le);
@@ -58,7 +60,9 @@ export function createMetricsRegistry(pool: pg.Pool) {
         e2eBucket.inc({ flow: labels.flow, le: '+Inf' }, buckets.reduce((a, b) => a + b, 0));
       }
     }
-    for (const row of series.rows) rate.set({ flow: String(row.flow_id) }, Number(row.n) / 10);
+    for (const row of series.rows) {
+      if (kindOf(String(row.flow_id), String(row.node_id)) === 'source') rate.inc({ flow: String(row.flow_id) }, Number(row.n) / 10);
+    }
     for (const row of queue.rows) backlog.set({ flow: String(row.flow_id) }, Number(row.n));
     for (const row of letters.rows) pending.set({ flow: String(row.flow_id) }, Number(row.n));
     workers.set(beats.rows.filter((r) => Number(r.age) * 1000 < DEAD_AFTER_MS).length);

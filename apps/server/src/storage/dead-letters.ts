@@ -66,10 +66,12 @@ export async function editDeadLetter(pool: pg.Pool, id: string, record: unknown)
   return toDeadLetter(rows[0]);
 }
 
-function selectionWhere(selection: DeadLetterSelection): { clause: string; values: unknown[] } {
-  if ('ids' in selection) return { clause: `id = ANY($1::bigint[]) AND status = 'pending'`, values: [selection.ids] };
-  if (selection.nodeId) return { clause: `flow_id = $1 AND node_id = $2 AND status = 'pending'`, values: [selection.flowId, selection.nodeId] };
-  return { clause: `flow_id = $1 AND status = 'pending'`, values: [selection.flowId] };
+/** The pending dead letters a selection names, as a WHERE clause on `dead_letters` (aliased `d` when given). */
+function selectionWhere(selection: DeadLetterSelection, alias = ''): { clause: string; values: unknown[] } {
+  const d = alias ? `${alias}.` : '';
+  if ('ids' in selection) return { clause: `${d}id = ANY($1::bigint[]) AND ${d}status = 'pending'`, values: [selection.ids] };
+  if (selection.nodeId) return { clause: `${d}flow_id = $1 AND ${d}node_id = $2 AND ${d}status = 'pending'`, values: [selection.flowId, selection.nodeId] };
+  return { clause: `${d}flow_id = $1 AND ${d}status = 'pending'`, values: [selection.flowId] };
 }
 
 /**
@@ -81,12 +83,12 @@ export async function retryDeadLetters(pool: pg.Pool, selection: DeadLetterSelec
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const { clause, values } = selectionWhere(selection);
+    const { clause, values } = selectionWhere(selection, 'd');
     const { rows } = await client.query(
       `SELECT d.id, d.flow_id, d.node_id, d.record_id, d.correlation_id, d.received_at, d.record, d.generation,
               f.status AS flow_status, f.deployed_version, f.name AS flow_name, f.settings AS flow_settings
        FROM dead_letters d JOIN flows f ON f.id = d.flow_id
-       WHERE ${clause.replaceAll(/\b(id|flow_id|node_id|status)\b/g, 'd.$1')}
+       WHERE ${clause}
        ORDER BY d.id FOR UPDATE OF d`,
       values,
     );

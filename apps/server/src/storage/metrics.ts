@@ -1,11 +1,6 @@
 import type pg from 'pg';
-import { findNodeType } from '@sluice/nodes';
 import type { FlowMetrics, Graph, MetricsPoint } from '@sluice/shared';
-import { percentile } from './stats.js';
-
-export function nodeKinds(graph: Graph): Map<string, string | undefined> {
-  return new Map(graph.nodes.map((n) => [n.id, findNodeType(n.type)?.kind]));
-}
+import { nodeKinds, percentile } from './stats.js';
 
 /**
  * A flow's time series from the per-second stats buckets, summed into steps: records in at the

@@ -2,6 +2,11 @@ import type pg from 'pg';
 import { findNodeType } from '@sluice/nodes';
 import { LATENCY_BUCKETS_MS, type FlowStats, type Graph, type Latency, type NodeStats } from '@sluice/shared';
 
+/** Each node's kind (source, transform, validate, route, sink) from the node type registry. */
+export function nodeKinds(graph: Graph): Map<string, string | undefined> {
+  return new Map(graph.nodes.map((n) => [n.id, findNodeType(n.type)?.kind]));
+}
+
 /** A percentile from a bucketed histogram: the upper bound of the bucket it falls in. */
 export function percentile(buckets: readonly number[], q: number): number | null {
   const total = buckets.reduce((a, b) => a + b, 0);
@@ -87,7 +92,7 @@ export async function getFlowStats(pool: pg.Pool, flowId: string, graph: Graph, 
 
 /** Stats for a flow, with its source and sink nodes taken from its current graph. */
 export async function loadFlowStats(pool: pg.Pool, flowId: string, graph: Graph): Promise<FlowStats> {
-  const kinds = new Map(graph.nodes.map((n) => [n.id, findNodeType(n.type)?.kind]));
+  const kinds = nodeKinds(graph);
   const ids = (kind: string) => new Set([...kinds].filter(([, k]) => k === kind).map(([id]) => id));
   return getFlowStats(pool, flowId, graph, ids('source'), ids('sink'));
 }

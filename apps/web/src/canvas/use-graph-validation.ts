@@ -5,7 +5,7 @@ import { ApiError } from '../api/client';
 import { validateGraph } from '../flows/use-flows';
 import { logicKey, type FlowBody } from './graph-model';
 import { indexIssues, issuesOf, type IssueIndex } from './issues';
-import { useDebouncedValue } from './use-debounced-value';
+import { useDebouncedValue } from '../app/use-debounced-value';
 
 /** How long the analyst may pause before the graph is checked. */
 const VALIDATE_AFTER_MS = 400;

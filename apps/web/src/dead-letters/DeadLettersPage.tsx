@@ -9,7 +9,7 @@ import { filtersFromSearch, withSearchParam, type DeadLetterFilters as Filters }
 import { isActionable } from './dead-letter-view';
 import { DeadLetterTable } from './DeadLetterTable';
 import { useDeadLetters } from './use-dead-letters';
-import { useDebouncedValue } from './use-debounced-value';
+import { useDebouncedValue } from '../app/use-debounced-value';
 import { useDiscardDeadLetters } from './use-discard-dead-letters';
 import { useNewDeadLetters } from './use-new-dead-letters';
 import { useRetryDeadLetters } from './use-retry-dead-letters';
