@@ -53,6 +53,8 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   const db = createDb(pool);
   const externalPools = new ExternalPools();
   const plans = new PlanCache(db, externalPools, logger);
+  // Both roles take records in: servers from HTTP pushes, workers from pulls and brokers.
+  const ingest = new IngestService(pool, db, plans);
 
   let worker: EngineWorker | null = null;
   if (options.role === 'worker' || options.role === 'all') {
@@ -72,7 +74,6 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   if (options.role === 'server' || options.role === 'all') {
     await ensureFirstAdmin(pool, { ...options.admin, dataDir: options.dataDir ?? '.sluice' }, logger);
     const auth = new Authenticator(pool);
-    const ingest = new IngestService(pool, db, plans);
     const routes: RouteDeclaration[] = [];
     const app = createHttpApp({
       auth,

@@ -6,7 +6,7 @@ import { AppError, type EngineRecord, type FlowSettings, type IngestResult } fro
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
 import { flowBacklog } from '../storage/sql/index.js';
-import type { PlanCache } from '../compiler/plan-cache.js';
+import type { DeployedPlan, PlanCache } from '../compiler/plan-cache.js';
 import { GroupCommitter } from './group-commit.js';
 import { parseIngestBody } from './parse-body.js';
 
@@ -17,6 +17,15 @@ export interface IngestRequest {
   correlationId: string | undefined;
   /** Which source node, when a flow has several. */
   sourceNodeId: string | undefined;
+}
+
+/** Records a source node produced (not an HTTP body): already parsed, the source already chosen. */
+export interface SourceBatch {
+  flowId: string;
+  sourceNodeId: string;
+  data: Record<string, unknown>[];
+  /** Shared by the batch's records; a new one when absent. */
+  correlationId?: string;
 }
 
 interface Cached<T> {
@@ -46,16 +55,10 @@ export class IngestService {
     this.flows.delete(flowId);
   }
 
+  /** An HTTP push to a flow's webhook source: parse the body, pick the source, accept the records. */
   async ingest(req: IngestRequest): Promise<IngestResult> {
-    const target = await this.target(req.flowId);
-    if (!target) throw new AppError('not_found', `no flow with id ${req.flowId}`);
-    if (target.status !== 'deployed' || target.version === null) {
-      throw new AppError('conflict', `the flow is ${target.status === 'stopped' ? 'stopped' : 'not deployed'}; deploy it to accept records`);
-    }
+    const { target, plan } = await this.deployed(req.flowId);
     const data = parseIngestBody(req.body, req.contentType);
-    const plan = await this.plans.get(req.flowId, target.version);
-    if (!plan) throw new AppError('not_found', `no flow with id ${req.flowId}`);
-
     const webhooks = plan.sources.filter((id) => plan.nodes.get(id)?.type.type === 'source.webhook');
     let sourceId: string;
     if (req.sourceNodeId !== undefined) {
@@ -70,6 +73,40 @@ export class IngestService {
     } else {
       throw new AppError('invalid_input', `this flow has ${webhooks.length} webhook sources; name one with ?source=<node id> (${webhooks.join(', ')})`, { details: { path: 'source' } });
     }
+    return this.commitRecords(target, plan, sourceId, data, req.correlationId);
+  }
+
+  /**
+   * Records from any source node of a deployed flow (a pull, a broker message, an uploaded file):
+   * checked by the source, subject to backpressure, committed with their jobs. Resolves only after
+   * the commit, so a source acknowledges to its origin (broker ack, watermark advance) after this.
+   */
+  async accept(batch: SourceBatch): Promise<IngestResult> {
+    const { target, plan } = await this.deployed(batch.flowId);
+    if (!plan.sources.includes(batch.sourceNodeId)) {
+      throw new AppError('invalid_input', `node "${batch.sourceNodeId}" is not a source of this flow`, { details: { path: 'source' } });
+    }
+    return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId);
+  }
+
+  private async deployed(flowId: string) {
+    const target = await this.target(flowId);
+    if (!target) throw new AppError('not_found', `no flow with id ${flowId}`);
+    if (target.status !== 'deployed' || target.version === null) {
+      throw new AppError('conflict', `the flow is ${target.status === 'stopped' ? 'stopped' : 'not deployed'}; deploy it to accept records`);
+    }
+    const plan = await this.plans.get(flowId, target.version);
+    if (!plan) throw new AppError('not_found', `no flow with id ${flowId}`);
+    return { target: { flowId, status: target.status, version: target.version, settings: target.settings }, plan };
+  }
+
+  private async commitRecords(
+    target: { flowId: string; version: number; settings: FlowSettings },
+    plan: DeployedPlan,
+    sourceId: string,
+    data: Record<string, unknown>[],
+    correlationIdGiven: string | undefined,
+  ): Promise<IngestResult> {
     const source = plan.nodes.get(sourceId)!.runtime;
     if (source.kind === 'source') {
       const problems = source.check(data);
@@ -81,13 +118,13 @@ export class IngestService {
       }
     }
 
-    await this.admit(req.flowId, target.settings, data.length);
+    await this.admit(target.flowId, target.settings, data.length);
 
     const receivedAt = new Date().toISOString();
-    const correlationId = req.correlationId ?? uuidv7();
+    const correlationId = correlationIdGiven ?? uuidv7();
     const records: EngineRecord[] = data.map((d) => ({ id: uuidv7(), correlationId, receivedAt, data: d }));
-    await this.committer.commit({ flowId: req.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
-    const cachedBacklog = this.backlog.get(req.flowId);
+    await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
+    const cachedBacklog = this.backlog.get(target.flowId);
     if (cachedBacklog) cachedBacklog.value += records.length;
     return { accepted: records.length, ids: records.map((r) => r.id) };
   }
