@@ -18,6 +18,8 @@ const USAGE = `usage: npm run bench -- [options]
   --clients N              scenario B: concurrent clients (default 50)
   --seconds N              scenario B: load duration (default 10)
   --worker-concurrency N   SLUICE_WORKER_CONCURRENCY for the worker (default: Sluice's own, 8)
+  --chunk-size N           the bench flow's chunkSize setting (default: Sluice's own)
+  --parallelism N          the bench flow's parallelism setting (default: Sluice's own)
   --profile                write CPU profiles (worker during A, server during B) to bench/profiles/
                            and print their top functions; figures are printed, not recorded
   --no-record              do not append to bench/RESULTS.md`;
@@ -36,6 +38,8 @@ interface Options {
   clients: number;
   seconds: number;
   workerConcurrency: number | undefined;
+  chunkSize: number | undefined;
+  parallelism: number | undefined;
   profile: boolean;
   record: boolean;
 }
@@ -57,6 +61,8 @@ function parseOptions(): Options {
       clients: { type: 'string', default: '50' },
       seconds: { type: 'string', default: '10' },
       'worker-concurrency': { type: 'string' },
+      'chunk-size': { type: 'string' },
+      parallelism: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'no-record': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -82,6 +88,8 @@ function parseOptions(): Options {
     clients: int('clients', values.clients, 1, 500),
     seconds: int('seconds', values.seconds, 1, 120),
     workerConcurrency: values['worker-concurrency'] === undefined ? undefined : int('worker-concurrency', values['worker-concurrency'], 1, 100),
+    chunkSize: values['chunk-size'] === undefined ? undefined : int('chunk-size', values['chunk-size'], 1, 5000),
+    parallelism: values.parallelism === undefined ? undefined : int('parallelism', values.parallelism, 1, 64),
     profile: values.profile,
     record: !values['no-record'] && !values.profile,
   };
@@ -134,7 +142,8 @@ async function oneRun(index: number, options: Options, cleanup: Cleanup, profile
   live.server = started.process;
   live.client = started.client;
   live.worker = await startWorker(db.url, pool, options.workerConcurrency, profileDir ? path.join(profileDir, `run${index}-A`) : undefined);
-  const target = (): Target => ({ client: live.client!, pool, databaseUrl: db.url, server: live.server!, worker: live.worker! });
+  const flowSettings = { chunkSize: options.chunkSize, parallelism: options.parallelism };
+  const target = (): Target => ({ client: live.client!, pool, databaseUrl: db.url, server: live.server!, worker: live.worker!, flowSettings });
 
   process.stdout.write(`run ${index}: A (${options.records} orders, batches of ${options.batch}, ${options.inFlight} in flight)… `);
   const a = await batchedIngest(target(), { records: options.records, batchSize: options.batch, inFlight: options.inFlight });
@@ -289,7 +298,7 @@ async function versions(): Promise<Versions> {
 }
 
 function section(options: Options, machine: Machine, v: Versions, results: RunResult[]): string {
-  const defaults = options.records === 100_000 && options.batch === 1000 && options.inFlight === 4 && options.clients === 50 && options.seconds === 10;
+  const defaults = options.records === 100_000 && options.batch === 1000 && options.inFlight === 4 && options.clients === 50 && options.seconds === 10 && options.chunkSize === undefined && options.parallelism === undefined && options.workerConcurrency === undefined;
   return [
     `## ${new Date().toISOString()} — ${results.length} run${results.length === 1 ? '' : 's'}${defaults ? '' : ' (non-default parameters)'}`,
     '',
@@ -298,7 +307,7 @@ function section(options: Options, machine: Machine, v: Versions, results: RunRe
       'The bench client, the server, the worker and Postgres all share these cores.',
     `- Versions: node ${v.node}, PostgreSQL ${v.postgres}, graphile-worker ${v.graphileWorker}, @sluice/server ${v.sluice} (commit ${v.commit}).`,
     `- Setup: one \`--role=server\` and one \`--role=worker\` process (worker concurrency ${options.workerConcurrency ?? '8 (default)'}), LOG_LEVEL=warn, ` +
-      'a fresh database per run, flow settings at their defaults (chunk size 200, max backlog 100,000). ' +
+      `a fresh database per run, flow settings: chunk size ${options.chunkSize ?? '200 (default)'}, parallelism ${options.parallelism ?? '4 (default)'}, max backlog 100,000. ` +
       'Flow: webhook → map → rules → mask → Postgres sink (the tests\' orders flow without its HTTP sink: the headline is the Postgres sink); 1 order in 10 fails the rule and is dead-lettered.',
     `- A: ${fmt(options.records)} orders as JSON arrays of ${fmt(options.batch)}, ${options.inFlight} requests in flight; end to end = (rows in the sink table + dead letters) / time from the first ingest request until the backlog (chunks table, polled every 100 ms) was empty. ` +
       `B: ${options.clients} keep-alive clients each posting one order per request for ${options.seconds} s; then the bench waits until the backlog is empty and compares the sink table and dead letters with the 202s.`,

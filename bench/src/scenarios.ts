@@ -2,6 +2,7 @@
 // many clients posting one order each and checks that every 202 became a delivered row or a dead letter.
 import type pg from 'pg';
 import type { Graph } from '@sluice/shared';
+import type { FlowSettingsPatch } from '@sluice/shared';
 import { makeOrders, ordersFlow, type Order } from '../../apps/server/test/fixtures.js';
 import { cpuAccount, percentile, RssSampler, type CpuSplit } from './measure.js';
 import { Client, until, type SluiceProcess } from './sluice.js';
@@ -14,6 +15,8 @@ export interface Target {
   databaseUrl: string;
   server: SluiceProcess;
   worker: SluiceProcess;
+  /** Flow settings the bench's flows are created with; unset ones keep Sluice's defaults. */
+  flowSettings?: FlowSettingsPatch;
 }
 
 /** How often the bench looks at the backlog while waiting for the worker. */
@@ -40,7 +43,7 @@ export function benchFlow(databaseUrl: string, table: string): Graph {
 const isValid = (index: number) => index % 10 !== 9;
 
 async function deploy(target: Target, table: string): Promise<string> {
-  const created = (await target.client.json('POST', '/api/flows', benchFlow(target.databaseUrl, table), 201)) as { id: string };
+  const created = (await target.client.json('POST', '/api/flows', { ...benchFlow(target.databaseUrl, table), settings: target.flowSettings }, 201)) as { id: string };
   await target.client.json('POST', `/api/flows/${created.id}/deploy`, undefined, 200);
   return created.id;
 }

@@ -59,6 +59,7 @@ export const FlowSettingsPatchSchema = z.object({
   maxBacklog: maxBacklog.optional(),
   parallelism: parallelism.optional(),
 });
+export type FlowSettingsPatch = z.infer<typeof FlowSettingsPatchSchema>;
 
 export const CreateFlowBodySchema = GraphSchema.extend({
   settings: FlowSettingsPatchSchema.optional(),
