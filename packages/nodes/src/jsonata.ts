@@ -1,10 +1,26 @@
 import jsonata from 'jsonata';
 import { NodeConfigError } from './define.js';
+import { compileDirect, NOT_DIRECT } from './jsonata-direct.js';
 import { isPlainObject } from './path.js';
+
+export { NOT_DIRECT } from './jsonata-direct.js';
 
 /** A compiled expression, guarded so that no analyst's expression can hang a worker. */
 export interface Expression {
+  /** JSONata's evaluation (asynchronous, guarded by time and depth limits). */
   evaluate(input: unknown): Promise<unknown>;
+  /**
+   * The same result computed synchronously when the expression is in the everyday subset that
+   * jsonata-direct.ts evaluates without JSONata's promise per step; NOT_DIRECT when the expression
+   * or this input is outside it (then use `evaluate`, which also gives JSONata's own errors).
+   */
+  evaluateDirect(input: unknown): unknown;
+}
+
+/** `evaluateDirect` when it can, `evaluate` otherwise: a value, or a promise only when JSONata is needed. */
+export function evaluateExpression(expression: Expression, input: unknown): unknown {
+  const direct = expression.evaluateDirect(input);
+  return direct === NOT_DIRECT ? expression.evaluate(input) : direct;
 }
 
 /** Per-evaluation guardrails. Defaults: 1000 ms and 500 levels of nesting. */
@@ -48,7 +64,9 @@ export function compileExpression(source: string, path: string, limits: Expressi
   Reflect.apply(compiled.assign, compiled, [ENTRY, guard]);
   Reflect.apply(compiled.assign, compiled, [EXIT, guard]);
   let tail: Promise<unknown> = Promise.resolve();
+  const direct = compileDirect(compiled.ast());
   return {
+    evaluateDirect: direct ?? (() => NOT_DIRECT),
     evaluate(input) {
       const run = tail.then(() => {
         depth = 0;

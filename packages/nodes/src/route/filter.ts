@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type PureResult } from '../define.js';
-import { compileExpression } from '../jsonata.js';
+import { compileExpression, NOT_DIRECT } from '../jsonata.js';
 
 export const filterRoute = defineNode({
   type: 'route.filter',
@@ -29,7 +29,9 @@ export const filterRoute = defineNode({
         const result: PureResult = { outputs: { match: [], else: [] }, failures: [] };
         for (const record of records) {
           try {
-            const port = isTruthy(await expr.evaluate(record.data)) ? 'match' : 'else';
+            let value = expr.evaluateDirect(record.data);
+            if (value === NOT_DIRECT) value = await expr.evaluate(record.data);
+            const port = isTruthy(value) ? 'match' : 'else';
             result.outputs[port]!.push({ ...record });
           } catch (err) {
             result.failures.push({ record, error: { kind: 'transform', message: `filter expression failed: ${(err as Error).message}` } });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type PureResult } from '../define.js';
-import { compileExpression, plainJson } from '../jsonata.js';
+import { compileExpression, NOT_DIRECT, plainJson } from '../jsonata.js';
 
 export const jsonataTransform = defineNode({
   type: 'transform.jsonata',
@@ -22,7 +22,8 @@ export const jsonataTransform = defineNode({
         const result: PureResult = { outputs: { out: [] }, failures: [] };
         for (const record of records) {
           try {
-            const data = await expr.evaluate(record.data);
+            let data = expr.evaluateDirect(record.data);
+            if (data === NOT_DIRECT) data = await expr.evaluate(record.data);
             if (data === undefined) {
               result.failures.push({ record, error: { kind: 'transform', message: 'the expression produced nothing for this record' } });
               continue;

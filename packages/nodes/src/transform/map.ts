@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EngineRecord } from '@sluice/shared';
 import { defineNode, type PureResult } from '../define.js';
-import { compileExpression, plainJson, type Expression } from '../jsonata.js';
+import { compileExpression, evaluateExpression, plainJson, type Expression } from '../jsonata.js';
 import { dataPath, getPath, isPlainObject, setPath } from '../path.js';
 
 const MAP_OPS = ['copy', 'trim', 'lowercase', 'uppercase', 'number', 'integer', 'boolean', 'date', 'constant', 'default', 'template'] as const;
@@ -63,9 +63,8 @@ const MapConfigSchema = z
 /** A mapping ready to run: reads the input data, returns the value to write (undefined: write nothing). */
 interface CompiledMapping {
   target: string;
-  /** Expressions are asynchronous (JSONata 2); field ops are not, and are not awaited. */
+  /** The value, or a promise when an expression needs JSONata's asynchronous evaluator. */
   run(data: unknown): unknown;
-  async: boolean;
 }
 
 /** A value a mapping cannot convert: the record fails, naming the target field. */
@@ -105,9 +104,9 @@ export const mapTransform = defineNode({
     const mappings = config.mappings.map((m, i): CompiledMapping => {
       if ('expression' in m) {
         const expr: Expression = compileExpression(m.expression, `mappings.${i}.expression`);
-        return { target: m.target, run: (data) => expr.evaluate(data), async: true };
+        return { target: m.target, run: (data) => evaluateExpression(expr, data) };
       }
-      return { target: m.target, run: (data) => applyOp(m, data), async: false };
+      return { target: m.target, run: (data) => applyOp(m, data) };
     });
 
     return {
@@ -115,7 +114,9 @@ export const mapTransform = defineNode({
       async process(records) {
         const result: PureResult = { outputs: { out: [] }, failures: [] };
         for (const record of records) {
-          const mapped = await mapRecord(record, mappings, config.keepUnmapped);
+          const pending = mapRecord(record, mappings, config.keepUnmapped);
+          // Awaited only when an expression needed JSONata proper: a promise per record costs more than the mapping.
+          const mapped = pending instanceof Promise ? await pending : pending;
           if ('data' in mapped) result.outputs.out!.push({ ...record, data: mapped.data });
           else result.failures.push({ record, error: { kind: 'transform', message: mapped.message, failures: mapped.failures } });
         }
@@ -127,20 +128,61 @@ export const mapTransform = defineNode({
 
 type Mapped = { data: Record<string, unknown> } | { message: string; failures: { path: string; message: string }[] };
 
-async function mapRecord(record: EngineRecord, mappings: CompiledMapping[], keepUnmapped: boolean): Promise<Mapped> {
+/** Maps one record; synchronously unless an expression needs JSONata's asynchronous evaluator. */
+function mapRecord(record: EngineRecord, mappings: CompiledMapping[], keepUnmapped: boolean): Mapped | Promise<Mapped> {
   // The output is always a fresh object: the input record is never changed.
   const data: Record<string, unknown> = keepUnmapped && isPlainObject(record.data) ? structuredClone(record.data) : {};
   const failures: { path: string; message: string }[] = [];
-  for (const mapping of mappings) {
+  for (let i = 0; i < mappings.length; i++) {
+    const mapping = mappings[i]!;
+    let value: unknown;
     try {
-      const value = mapping.async ? await mapping.run(record.data) : mapping.run(record.data);
-      // Cloned so that a later mapping writing inside this value cannot reach the input data.
-      if (value !== undefined) setPath(data, mapping.target, cloneJson(value));
+      value = mapping.run(record.data);
     } catch (err) {
-      const reason = err instanceof MappingError ? err.message : `expression failed: ${(err as Error).message}`;
-      failures.push({ path: mapping.target, message: reason });
+      failures.push({ path: mapping.target, message: mappingFailure(err) });
+      continue;
+    }
+    if (value instanceof Promise) return finishMapping(record, mappings, i, value, data, failures);
+    store(data, mapping, value, failures);
+  }
+  return mapped(data, failures);
+}
+
+/** The rest of `mapRecord` from mapping `from` on, whose value is still being computed. */
+async function finishMapping(
+  record: EngineRecord,
+  mappings: CompiledMapping[],
+  from: number,
+  pending: Promise<unknown>,
+  data: Record<string, unknown>,
+  failures: { path: string; message: string }[],
+): Promise<Mapped> {
+  for (let i = from; i < mappings.length; i++) {
+    const mapping = mappings[i]!;
+    try {
+      store(data, mapping, await (i === from ? pending : mapping.run(record.data)), failures);
+    } catch (err) {
+      failures.push({ path: mapping.target, message: mappingFailure(err) });
     }
   }
+  return mapped(data, failures);
+}
+
+function store(data: Record<string, unknown>, mapping: CompiledMapping, value: unknown, failures: { path: string; message: string }[]): void {
+  if (value === undefined) return;
+  try {
+    // Cloned so that a later mapping writing inside this value cannot reach the input data.
+    setPath(data, mapping.target, cloneJson(value));
+  } catch (err) {
+    failures.push({ path: mapping.target, message: mappingFailure(err) });
+  }
+}
+
+function mappingFailure(err: unknown): string {
+  return err instanceof MappingError ? err.message : `expression failed: ${(err as Error).message}`;
+}
+
+function mapped(data: Record<string, unknown>, failures: { path: string; message: string }[]): Mapped {
   if (failures.length === 0) return { data };
   const first = failures[0]!;
   const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';

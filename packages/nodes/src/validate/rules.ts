@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RecordError } from '@sluice/shared';
 import { defineNode, type PureResult } from '../define.js';
-import { compileExpression } from '../jsonata.js';
+import { compileExpression, NOT_DIRECT } from '../jsonata.js';
 
 export const rulesValidator = defineNode({
   type: 'validate.rules',
@@ -59,7 +59,9 @@ export const rulesValidator = defineNode({
           const broken: { rule: string; message: string }[] = [];
           for (const rule of rules) {
             try {
-              if ((await rule.expr.evaluate(record.data)) !== true) broken.push({ rule: rule.name, message: rule.message });
+              let value = rule.expr.evaluateDirect(record.data);
+              if (value === NOT_DIRECT) value = await rule.expr.evaluate(record.data);
+              if (value !== true) broken.push({ rule: rule.name, message: rule.message });
             } catch (err) {
               broken.push({ rule: rule.name, message: `${rule.message} (evaluation error: ${(err as Error).message})` });
             }
