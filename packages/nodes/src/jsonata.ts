@@ -1,7 +1,6 @@
 import jsonata from 'jsonata';
 import { NodeConfigError } from './define.js';
 import { compileDirect, NOT_DIRECT } from './jsonata-direct.js';
-import { isPlainObject } from './path.js';
 
 export { NOT_DIRECT } from './jsonata-direct.js';
 
@@ -85,13 +84,25 @@ export function compileExpression(source: string, path: string, limits: Expressi
  * record data. Throws for a function.
  */
 export function plainJson(value: unknown): unknown {
-  if (typeof value === 'function' || (isPlainObject(value) && value._jsonata_lambda === true)) {
-    throw new Error('the value is a function, not data');
+  if (typeof value === 'function') throw new Error('the value is a function, not data');
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      copy[i] = v === undefined ? null : plainJson(v);
+    }
+    return copy;
   }
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : plainJson(v)));
-  if (isPlainObject(value)) {
-    // fromEntries defines properties, so even a "__proto__" key stays data.
-    return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : [[k, plainJson(v)]])));
+  const source = value as Record<string, unknown>;
+  if (source._jsonata_lambda === true) throw new Error('the value is a function, not data');
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) {
+    const v = source[key];
+    if (v === undefined) continue;
+    // Defined, not assigned, so that even a "__proto__" key stays data.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: plainJson(v), writable: true, enumerable: true, configurable: true });
+    else copy[key] = plainJson(v);
   }
-  return value;
+  return copy;
 }

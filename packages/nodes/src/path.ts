@@ -63,7 +63,8 @@ function readOwn(container: Record<string, unknown> | unknown[], key: string): u
 
 function writeOwn(container: Record<string, unknown> | unknown[], key: string, value: unknown): void {
   if (Array.isArray(container) && isIndex(key)) container[Number(key)] = value;
-  // defineProperty, not assignment, so that even a "__proto__" key that slipped past config
-  // validation (e.g. inside data) becomes plain data rather than a prototype change.
-  else Object.defineProperty(container, key, { value, writable: true, enumerable: true, configurable: true });
+  // defineProperty, not assignment, for a "__proto__" key that slipped past config validation
+  // (e.g. inside data): it becomes plain data rather than a prototype change.
+  else if (key === '__proto__') Object.defineProperty(container, key, { value, writable: true, enumerable: true, configurable: true });
+  else (container as Record<string, unknown>)[key] = value;
 }

@@ -112,3 +112,29 @@ describe('transform.mask', () => {
     expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['fields.1.path']);
   });
 });
+
+describe('transform.mask leaves its input alone', () => {
+  it('copies only the masked path, for every strategy, through arrays and nested objects', async () => {
+    const data = {
+      customer: { email: 'ann@example.com', name: 'Ann' },
+      contacts: [{ phone: '+1234567890' }, { phone: '+4412345678901' }, { other: 1 }],
+      untouched: { deep: [1, 2, 3] },
+    };
+    const before = structuredClone(data);
+    const out = (await masked(
+      [
+        { path: 'customer.email', strategy: 'email' },
+        { path: 'contacts.phone', strategy: 'phone' },
+        { path: 'customer.name', strategy: 'hash' },
+      ],
+      data,
+    )) as typeof data;
+    expect(data).toEqual(before);
+    expect(out.customer.email).toBe('a***@example.com');
+    expect(out.contacts.map((c) => c.phone)).toEqual(['+1234***890', '+4412******901', undefined]);
+    expect(out.customer.name).toMatch(/^[0-9a-f]{64}$/);
+    // What no field touches is shared, not copied.
+    expect(out.untouched).toBe(data.untouched);
+    expect(out.contacts[2]).toBe(data.contacts[2]);
+  });
+});

@@ -67,10 +67,11 @@ export const maskTransform = defineNode({
         const result: PureResult = { outputs: { out: [] }, failures: [] };
         const pending: Promise<void>[] = [];
         for (const record of records) {
-          // Masking works on a deep copy: the input record is never changed.
-          const data: unknown = structuredClone(record.data);
-          // Every strategy but hash is synchronous; hashes (Web Crypto) are awaited together at the end.
-          for (const field of fields) maskAt(data, field.segments, field.strategy, hash, pending);
+          // Copy on write: the containers on a masked path are copied, the rest is shared; the input
+          // record is never changed. Every strategy but hash is synchronous; hashes (Web Crypto) are
+          // awaited together at the end.
+          let data: unknown = record.data;
+          for (const field of fields) data = maskAt(data, field.segments, 0, field.strategy, hash, pending);
           result.outputs.out!.push({ ...record, data });
         }
         if (pending.length > 0) await Promise.all(pending);
@@ -83,23 +84,34 @@ export const maskTransform = defineNode({
 type Hash = (v: string) => Promise<string>;
 
 /**
- * Masks, in place, the value at `segments` under `container`, mapping over arrays on the way.
- * Hashes are started here and their promises pushed to `pending`; they write when they resolve.
+ * `container` with the value at `segments[at..]` masked, mapping over arrays on the way: the
+ * containers on the path are copied (shallow), everything else is shared, `container` is unchanged.
+ * Hashes are started here and their promises pushed to `pending`; they write into the copies.
  */
-function maskAt(container: unknown, segments: string[], strategy: MaskStrategy, hash: Hash, pending: Promise<void>[]): void {
-  const [head, ...rest] = segments;
-  if (head === undefined) return;
+function maskAt(container: unknown, segments: string[], at: number, strategy: MaskStrategy, hash: Hash, pending: Promise<void>[]): unknown {
+  const head = segments[at];
+  if (head === undefined) return container;
   if (Array.isArray(container) && !/^\d+$/.test(head)) {
-    for (const element of container) maskAt(element, segments, strategy, hash, pending);
-    return;
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < container.length; i++) {
+      const element: unknown = container[i];
+      const masked = maskAt(element, segments, at, strategy, hash, pending);
+      if (masked !== element) (copy ??= [...container])[i] = masked;
+    }
+    return copy ?? container;
   }
-  if (!(isPlainObject(container) || Array.isArray(container)) || !Object.hasOwn(container, head)) return;
-  const holder = container as Record<string, unknown>;
-  if (rest.length > 0) {
-    maskAt(holder[head], rest, strategy, hash, pending);
-    return;
+  if (!(isPlainObject(container) || Array.isArray(container)) || !Object.hasOwn(container, head)) return container;
+  // Spread defines properties, so a "__proto__" key in data stays data.
+  const holder = (Array.isArray(container) ? [...container] : { ...container }) as Record<string, unknown>;
+  if (at < segments.length - 1) {
+    const inner = holder[head];
+    const masked = maskAt(inner, segments, at + 1, strategy, hash, pending);
+    if (masked === inner) return container;
+    holder[head] = masked;
+    return holder;
   }
   maskLeaf(holder, head, strategy, hash, pending);
+  return holder;
 }
 
 /** A list of values ("phones": [...]) is masked element by element, except by redact, which hides it all. */
