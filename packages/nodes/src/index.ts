@@ -33,4 +33,5 @@ export function findNodeType(type: string): NodeType | undefined {
 }
 
 export * from './define.js';
+export { WebhookAuthSchema, type WebhookAuth } from './source/webhook.js';
 export { RetryPolicySchema, retryDelayMs } from './retry.js';
