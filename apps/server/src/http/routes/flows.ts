@@ -47,7 +47,7 @@ export function flowRoutes(ctx: ApiContext) {
     const id = flowIdParam(req.params.id);
     const body = parseRequest(UpdateFlowBodySchema, req.body);
     const flow = await updateFlow(ctx.db, id, body);
-    await ctx.audit.recordRequest(req, res, { action: 'flow.update', outcome: 'success', resource: { type: 'flow', id }, details: { name: flow.name, changed: Object.keys(body) } });
+    await ctx.audit.recordRequest(req, res, { action: 'flow.update', outcome: 'success', resource: { type: 'flow', id }, details: { name: flow.name, nodes: body.nodes.length, edges: body.edges.length } });
     res.json(flow);
   });
 
