@@ -58,8 +58,7 @@ describe('source.webhook auth', () => {
   const parse = (auth: unknown) => webhookSource.config.safeParse({ auth });
 
   it('defaults to API keys and hands the auth to the server through the runtime', () => {
-    const config = webhookSource.config.parse({});
-    expect(config.auth).toEqual({ type: 'apiKey' });
+    expect(webhookSource.config.parse({})).toEqual({ auth: { type: 'apiKey' } });
     const runtime = build(webhookSource, { auth: { type: 'hmac', secret: 'a-shared-secret-of-32-characters' } });
     expect(runtime.kind === 'source' && runtime.auth).toEqual({ type: 'hmac', secret: 'a-shared-secret-of-32-characters', header: 'x-signature', timestampHeader: 'x-timestamp', algorithm: 'sha256' });
   });
