@@ -31,7 +31,9 @@ function Audit() {
       <div className="page-header">
         <div className="admin-title">
           <h1>Audit log</h1>
-          {audit.data && <span className="muted admin-count">{entries.length}{audit.hasNextPage ? '+' : ''} entries</span>}
+          {audit.data && <span className="muted admin-count">{entries.length}
+              {audit.hasNextPage ? '+' : ''} {entries.length === 1 && !audit.hasNextPage ? 'entry' : 'entries'}
+            </span>}
         </div>
         <button type="button" className="small" onClick={() => void audit.refetch()} disabled={audit.isFetching}>
           Refresh
