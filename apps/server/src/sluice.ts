@@ -62,6 +62,8 @@ export interface Sluice {
 
 export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   const { logger } = options;
+  // Read the certificates first: a missing file stops the start before anything else is opened.
+  const tls = options.tls && options.role !== 'worker' ? readTlsFiles(options.tls) : null;
   const pool = createPool(options.databaseUrl, 20);
   await applyMigrations(pool);
   const db = createDb(pool);
@@ -92,7 +94,6 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     const dataDir = options.dataDir ?? '.sluice';
     const keyPepper = loadKeyPepper(options.keyPepper, dataDir);
     audit = new AuditLog(pool, logger, options.auditCoalesceMs);
-    const tls = options.tls ? readTlsFiles(options.tls) : null;
     const app = createHttpApp({
       auth,
       loginLimiter: new LoginLimiter(pool),

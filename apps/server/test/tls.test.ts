@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io } from 'socket.io-client';
 import { startSluice, type Sluice } from '../src/sluice.js';
+import { loadConfig } from '../src/config.js';
 import { createTestDatabase, quietLogger, TEST_ADMIN } from './harness.js';
 import { evenFlow } from './fixtures.js';
 
@@ -144,6 +145,27 @@ describe('HTTPS with TLS 1.3 and client certificates', () => {
       expect(await socket.emitWithAck('subscribe', { flowId })).toEqual({ ok: true });
     } finally {
       socket.close();
+    }
+  });
+});
+
+describe('TLS settings', () => {
+  it('takes the certificate and key together, and the client CA only with them', () => {
+    const config = loadConfig([], { SLUICE_TLS_CERT: '/etc/sluice/cert.pem', SLUICE_TLS_KEY: '/etc/sluice/key.pem', SLUICE_TLS_CLIENT_CA: '/etc/sluice/ca.pem' });
+    expect(config).toMatchObject({ tlsCert: '/etc/sluice/cert.pem', tlsKey: '/etc/sluice/key.pem', tlsClientCa: '/etc/sluice/ca.pem' });
+    expect(() => loadConfig([], { SLUICE_TLS_CERT: '/etc/sluice/cert.pem' })).toThrow(/set both SLUICE_TLS_CERT and SLUICE_TLS_KEY/);
+    expect(() => loadConfig([], { SLUICE_TLS_CLIENT_CA: '/etc/sluice/ca.pem' })).toThrow(/SLUICE_TLS_CLIENT_CA needs/);
+    expect(loadConfig([], {}).tlsCert).toBeUndefined();
+  });
+
+  it('refuses to start when a certificate file cannot be read', async () => {
+    const db = await createTestDatabase();
+    try {
+      await expect(
+        startSluice({ databaseUrl: db.url, role: 'server', logger: quietLogger, port: 0, admin: TEST_ADMIN, dataDir: os.tmpdir(), tls: { certFile: '/nonexistent/cert.pem', keyFile: '/nonexistent/key.pem' } }),
+      ).rejects.toThrow(/cannot read the TLS certificate \/nonexistent\/cert\.pem/);
+    } finally {
+      await db.drop();
     }
   });
 });
