@@ -188,6 +188,18 @@ describe('authenticated ingest per source', () => {
       expect((await send(id, { authorization: `Bearer ${await token({}, stranger.privateKey)}` })).status).toBe(401);
     });
 
+    it('answers 503 (not 401) when the identity provider cannot be reached', async () => {
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const { id } = await deployFlow(t, flowWithAuth('jwt-down', { type: 'jwt', jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer, audience }));
+      const res = await send(id, { authorization: `Bearer ${await token({})}` });
+      expect(res.status).toBe(503);
+      expect(res.body.error!.details!.reason).toBe('jwks_unavailable');
+      expect(res.headers.get('retry-after')).toBe('30');
+    });
+
     it('refuses a JWT config without exactly one of jwksUrl and publicKey', async () => {
       const created = await t.api<{ id: string }>('POST', '/api/flows', flowWithAuth('jwt-bad', { type: 'jwt', issuer, audience }));
       const deployed = await t.api<{ error: { details: { errors: { nodeId: string; path: string }[] } } }>('POST', `/api/flows/${created.body.id}/deploy`);

@@ -108,6 +108,8 @@ export function flowRoutes(ctx: ApiContext) {
       resource: { type: 'flow', id: flowId },
       details: { source: nodeId, auth: authType, reason },
     });
+    // The producer may well be right: the identity provider could not be asked. Try again, not "you are wrong".
+    if (reason === 'jwks_unavailable') return new AppError('unavailable', message, { details: { reason }, headers: { 'Retry-After': '30' } });
     return new AppError('unauthorized', message, { details: { reason } });
   };
 
