@@ -9,14 +9,12 @@ import { loadFlowStats } from '../../storage/stats.js';
 import { getFlowMetrics } from '../../storage/metrics.js';
 import { isIngestContentType } from '../../ingest/parse-body.js';
 import type { ApiContext } from '../context.js';
-import { flowIdParam, parseRequest } from '../validate.js';
+import { flowIdParam, isUuid, parseRequest } from '../validate.js';
 import { maybePrincipalOf, principalOf, SecureRouter } from '../route-table.js';
 import { whoOf } from '../../audit/request.js';
 import { sourceAuthProblems } from '../../ingest/deploy-checks.js';
 import type { WebhookAuth } from '@sluice/nodes';
 import { auditDeadLetterList } from './dead-letters.js';
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 import { canReachFlow } from '../../auth/authenticate.js';
 
 const ValidateBodySchema = z.object({ graph: GraphSchema.optional() }).optional();
@@ -129,7 +127,7 @@ export function flowRoutes(ctx: ApiContext) {
       } else {
         // No Sluice credentials: the source's own. An unknown flow or source gets the same 401.
         const sourceNode = typeof req.query.source === 'string' ? req.query.source : undefined;
-        const source = UUID_PATTERN.test(flowId) ? await ctx.ingest.sourceAuth(flowId, sourceNode) : null;
+        const source = isUuid(flowId) ? await ctx.ingest.sourceAuth(flowId, sourceNode) : null;
         if (!source || !source.auth) {
           next(refuseSource(req, res, flowId, source?.nodeId ?? null, 'unknown', 'no_credentials', 'send the source’s credentials, or a Sluice API token as `Authorization: Bearer <token>`'));
           return;

@@ -3,9 +3,7 @@ import { createSourceKey, listSourceKeys, revokeSourceKey } from '../../ingest/s
 import { getFlow } from '../../storage/flows.js';
 import type { ApiContext } from '../context.js';
 import { principalOf, SecureRouter } from '../route-table.js';
-import { flowIdParam, parseRequest } from '../validate.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { flowIdParam, isUuid, parseRequest } from '../validate.js';
 
 /** API keys of a flow's webhook sources: list, create (the key is shown once), revoke. */
 export function sourceKeyRoutes(ctx: ApiContext) {
@@ -39,7 +37,7 @@ export function sourceKeyRoutes(ctx: ApiContext) {
   router.delete('/flows/:id/sources/:nodeId/keys/:keyId', 'flows:write', async (req, res) => {
     const { flowId, nodeId } = await source(req.params);
     const keyId = String(req.params.keyId);
-    if (!UUID.test(keyId)) throw new AppError('not_found', `no key with id ${keyId}`);
+    if (!isUuid(keyId)) throw new AppError('not_found', `no key with id ${keyId}`);
     const info = await revokeSourceKey(ctx.pool, flowId, nodeId, keyId);
     ctx.sourceAuth.forgetKeys(flowId, nodeId);
     await ctx.audit.recordRequest(req, res, { action: 'source_key.revoke', outcome: 'success', resource: { type: 'flow', id: flowId }, details: { nodeId, keyId, name: info.name } });
