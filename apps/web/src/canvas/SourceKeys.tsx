@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { can, useSession } from '../auth';
+import { useCreateSourceKey } from './use-create-source-key';
+import { useRevokeSourceKey } from './use-revoke-source-key';
 import { useSourceKeys } from './use-source-keys';
 
 /**
@@ -8,7 +10,9 @@ import { useSourceKeys } from './use-source-keys';
  */
 export function SourceKeys({ flowId, nodeId }: { flowId: string; nodeId: string }) {
   const { data: session } = useSession();
-  const { keys, create, revoke } = useSourceKeys(flowId, nodeId);
+  const keys = useSourceKeys(flowId, nodeId);
+  const create = useCreateSourceKey(flowId, nodeId);
+  const revoke = useRevokeSourceKey(flowId, nodeId);
   const [name, setName] = useState('');
   const [shown, setShown] = useState<{ name: string; key: string } | null>(null);
   const mayChange = can(session, 'flows:write');
