@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { baseUrl, deploy, screenshot } from './support';
 
 test.describe('webhook API keys', () => {
-  test('a designer makes a key on the webhook node, a producer posts with it, and it stops working once revoked', async ({ page, playwright }) => {
+  test('a key made on the webhook node lets a producer post, and it stops working once revoked', async ({ page, playwright }) => {
     const at = { x: 0, y: 0 };
     const flowId = await deploy({
       name: `keys ${Date.now().toString(36)}`,
