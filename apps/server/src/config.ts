@@ -25,8 +25,18 @@ export const ConfigSchema = z.object({
   adminEmail: EmailSchema.optional(),
   /** The first admin's password; unset: generated and written to <dataDir>/initial-admin-password. */
   adminPassword: z.string().min(12, 'SLUICE_ADMIN_PASSWORD needs at least 12 characters').optional(),
+  /** PEM certificate and key files: when both are set, Sluice serves HTTPS only (TLS 1.3). Default unset: HTTP. */
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  /** PEM CA file for client certificates (mtls webhook sources). Default unset. */
+  tlsClientCa: z.string().min(1).optional(),
+  /** Pepper for source API key hashes; every server process must share it. Default: `<dataDir>/key-pepper`. */
+  keyPepper: z.string().min(16, 'SLUICE_KEY_PEPPER needs at least 16 characters').optional(),
   /** Log level. Default info. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((c, ctx) => {
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) ctx.addIssue({ code: 'custom', path: ['tlsCert'], message: 'set both SLUICE_TLS_CERT and SLUICE_TLS_KEY, or neither' });
+  if (c.tlsClientCa !== undefined && c.tlsCert === undefined) ctx.addIssue({ code: 'custom', path: ['tlsClientCa'], message: 'SLUICE_TLS_CLIENT_CA needs SLUICE_TLS_CERT and SLUICE_TLS_KEY' });
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -43,6 +53,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     logLevel: env.LOG_LEVEL || undefined,
     adminEmail: env.SLUICE_ADMIN_EMAIL || undefined,
     adminPassword: env.SLUICE_ADMIN_PASSWORD || undefined,
+    tlsCert: env.SLUICE_TLS_CERT || undefined,
+    tlsKey: env.SLUICE_TLS_KEY || undefined,
+    tlsClientCa: env.SLUICE_TLS_CLIENT_CA || undefined,
+    keyPepper: env.SLUICE_KEY_PEPPER || undefined,
   });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

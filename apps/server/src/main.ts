@@ -58,6 +58,8 @@ async function main(): Promise<void> {
       workerConcurrency: config.workerConcurrency,
       dataDir: config.dataDir,
       admin: { email: config.adminEmail, password: config.adminPassword },
+      tls: config.tlsCert && config.tlsKey ? { certFile: config.tlsCert, keyFile: config.tlsKey, clientCaFile: config.tlsClientCa } : undefined,
+      keyPepper: config.keyPepper,
     });
   } catch (err) {
     // Do not leave the embedded Postgres running behind a failed start.

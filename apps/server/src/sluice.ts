@@ -1,6 +1,8 @@
 // The composition root: given a database and a role, start the HTTP API and websocket relay
 // (server), the chunk runner (worker), or both. Tests start Sluice through here too.
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Role } from './config.js';
 import { PlanCache } from './compiler/plan-cache.js';
@@ -16,6 +18,9 @@ import { Authenticator } from './auth/authenticate.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { LoginLimiter } from './auth/rate-limit.js';
 import type { RouteDeclaration } from './http/route-table.js';
+import { AuditLog } from './audit/audit-log.js';
+import { SourceAuthenticator } from './ingest/source-auth.js';
+import { loadKeyPepper } from './ingest/source-keys.js';
 
 export interface SluiceOptions {
   databaseUrl: string;
@@ -35,6 +40,15 @@ export interface SluiceOptions {
   dataDir?: string;
   /** The first admin, created when there are no users. Default admin@localhost with a generated password. */
   admin?: { email?: string; password?: string };
+  /**
+   * Serve HTTPS only (TLS 1.3 and up) with these PEM files; with `clientCa`, client certificates
+   * are requested (never required for the whole server) so mtls sources can check them. Default: plain HTTP.
+   */
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** Pepper for source API key hashes. Default: SLUICE_KEY_PEPPER, else `<dataDir>/key-pepper`. */
+  keyPepper?: string;
+  /** How long repeated failures (bad ingest keys, 401s) are coalesced into one audit entry, ms. Default 60 000. */
+  auditCoalesceMs?: number;
 }
 
 export interface Sluice {
@@ -48,6 +62,8 @@ export interface Sluice {
 
 export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   const { logger } = options;
+  // Read the certificates first: a missing file stops the start before anything else is opened.
+  const tls = options.tls && options.role !== 'worker' ? readTlsFiles(options.tls) : null;
   const pool = createPool(options.databaseUrl, 20);
   await applyMigrations(pool);
   const db = createDb(pool);
@@ -67,19 +83,27 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     });
   }
 
-  let server: http.Server | null = null;
+  let server: http.Server | https.Server | null = null;
   let relay: Relay | null = null;
+  let audit: AuditLog | null = null;
   let url: string | null = null;
   let routeInfo: Sluice['routes'] = null;
   if (options.role === 'server' || options.role === 'all') {
     await ensureFirstAdmin(pool, { ...options.admin, dataDir: options.dataDir ?? '.sluice' }, logger);
     const auth = new Authenticator(pool);
     const routes: RouteDeclaration[] = [];
+    const dataDir = options.dataDir ?? '.sluice';
+    const keyPepper = loadKeyPepper(options.keyPepper, dataDir);
+    audit = new AuditLog(pool, logger, options.auditCoalesceMs);
     const app = createHttpApp({
       auth,
       loginLimiter: new LoginLimiter(pool),
       routes,
-      tls: false,
+      tls: tls !== null,
+      clientCertificates: tls?.ca !== undefined,
+      audit,
+      sourceAuth: new SourceAuthenticator(pool, keyPepper),
+      keyPepper,
       pool,
       db,
       plans,
@@ -89,7 +113,18 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       flowChanged: (flowId) => ingest.invalidate(flowId),
     });
     routeInfo = { declared: routes, registered: app.locals.apiRoutes as string[] };
-    server = http.createServer(app);
+    server = tls
+      ? https.createServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.3',
+            // Asked for, not required: only mtls sources refuse a connection without a verified one.
+            ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
+          },
+          app,
+        )
+      : http.createServer(app);
     server.keepAliveTimeout = 65_000;
     relay = new Relay(server, pool, db, auth, logger);
     await relay.start();
@@ -99,7 +134,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       server!.listen(options.port ?? 3000, host, () => resolve());
     });
     const address = server.address() as AddressInfo;
-    url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
     logger.info({ url, role: options.role }, 'sluice is serving');
   }
 
@@ -114,9 +149,21 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      if (audit) await audit.close();
       if (worker) await worker.stop();
       await externalPools.closeAll();
       await pool.end();
     },
   };
+}
+
+function readTlsFiles(files: NonNullable<SluiceOptions['tls']>): { cert: Buffer; key: Buffer; ca?: Buffer } {
+  const read = (file: string, what: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read the TLS ${what} ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  return { cert: read(files.certFile, 'certificate'), key: read(files.keyFile, 'key'), ...(files.clientCaFile ? { ca: read(files.clientCaFile, 'client CA') } : {}) };
 }

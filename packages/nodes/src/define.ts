@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { EngineRecord, NodeKind, RecordError } from '@sluice/shared';
+import type { WebhookAuth } from './source/webhook.js';
 
 /**
  * Glossary.
@@ -77,6 +78,8 @@ export interface RetryPolicy {
 export type NodeRuntime =
   | {
       kind: 'source';
+      /** Who may post to the source (webhooks); the server enforces it. Absent: only Sluice API tokens. */
+      auth?: WebhookAuth;
       /** Checks ingested bodies (e.g. against a JSON Schema); returns problems, empty when all pass. */
       check(data: unknown[]): { index: number; path: string; message: string }[];
     }

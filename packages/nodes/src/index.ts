@@ -33,5 +33,6 @@ export function findNodeType(type: string): NodeType | undefined {
 }
 
 export * from './define.js';
+export { WebhookAuthSchema, type WebhookAuth } from './source/webhook.js';
 export { RetryPolicySchema, retryDelayMs } from './retry.js';
 export { compileExpression, NOT_DIRECT, type Expression } from './jsonata.js';

@@ -10,3 +10,5 @@ export * from './node-type.js';
 export * from './dry-run.js';
 export * from './metrics.js';
 export * from './auth.js';
+export * from './audit.js';
+export * from './source-key.js';

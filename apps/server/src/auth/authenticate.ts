@@ -15,6 +15,8 @@ export interface Principal {
   csrfToken: string | null;
   sessionIdHash: string | null;
   tokenId: string | null;
+  /** The API token's name, for the audit log. */
+  tokenName: string | null;
   /** Flows a data_producer may ingest into; null for roles that reach every flow. */
   flowIds: ReadonlySet<string> | null;
 }
@@ -90,6 +92,7 @@ export class Authenticator {
         csrfToken: null,
         sessionIdHash: null,
         tokenId: found.tokenId,
+        tokenName: found.tokenName,
         flowIds: role === 'data_producer' ? new Set(found.flowIds.length ? found.flowIds : await grantedFlows(this.pool, found.user.id)) : null,
       };
     }
@@ -111,6 +114,7 @@ export class Authenticator {
       csrfToken: session.csrfToken,
       sessionIdHash: session.idHash,
       tokenId: null,
+      tokenName: null,
       flowIds: role === 'data_producer' ? new Set(await grantedFlows(this.pool, session.user.id)) : null,
     };
   }

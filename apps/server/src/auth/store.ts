@@ -149,15 +149,15 @@ export async function revokeToken(pool: pg.Pool, id: string, userId: string | nu
   return String(rows[0].token_hash);
 }
 
-export async function findToken(pool: pg.Pool, token: string): Promise<{ user: User; tokenId: string; role: Role; flowIds: string[]; tokenHash: string } | null> {
+export async function findToken(pool: pg.Pool, token: string): Promise<{ user: User; tokenId: string; tokenName: string; role: Role; flowIds: string[]; tokenHash: string } | null> {
   const tokenHash = sha256(token);
   const { rows } = await pool.query(
     `UPDATE api_tokens t SET last_used_at = now() FROM users u
      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND NOT u.disabled
-     RETURNING u.*, t.id AS token_id, t.role AS token_role, t.flow_ids`,
+     RETURNING u.*, t.id AS token_id, t.name AS token_name, t.role AS token_role, t.flow_ids`,
     [tokenHash],
   );
   const row = rows[0];
   if (!row) return null;
-  return { user: toUser(row), tokenId: String(row.token_id), role: row.token_role as Role, flowIds: (row.flow_ids as string[]) ?? [], tokenHash };
+  return { user: toUser(row), tokenId: String(row.token_id), tokenName: String(row.token_name), role: row.token_role as Role, flowIds: (row.flow_ids as string[]) ?? [], tokenHash };
 }

@@ -6,6 +6,8 @@ import type { Logger } from '../logger.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { LoginLimiter } from '../auth/rate-limit.js';
 import type { RouteDeclaration } from './route-table.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { SourceAuthenticator } from '../ingest/source-auth.js';
 
 /** What route handlers use; built once per server process. */
 export interface ApiContext {
@@ -23,4 +25,10 @@ export interface ApiContext {
   routes: RouteDeclaration[];
   /** True when Sluice serves HTTPS (session cookies are then Secure). */
   tls: boolean;
+  /** True when HTTPS asks for client certificates (SLUICE_TLS_CLIENT_CA): mtls sources can work. */
+  clientCertificates: boolean;
+  audit: AuditLog;
+  sourceAuth: SourceAuthenticator;
+  /** The pepper API keys of sources are hashed with. */
+  keyPepper: Buffer;
 }

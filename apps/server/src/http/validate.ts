@@ -12,6 +12,10 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, whe
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** A flow id from the URL; anything that is not a UUID cannot name a flow. */
 export function flowIdParam(value: string | string[] | undefined): string {
   if (typeof value !== 'string' || !UUID.test(value)) throw new AppError('not_found', `no flow with id ${String(value)}`);

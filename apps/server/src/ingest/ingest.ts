@@ -7,6 +7,8 @@ import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
 import { flowBacklog } from '../storage/sql/index.js';
 import type { DeployedPlan, PlanCache } from '../compiler/plan-cache.js';
+import type { Plan } from '../compiler/compile.js';
+import type { WebhookAuth } from '@sluice/nodes';
 import { GroupCommitter } from './group-commit.js';
 import { parseIngestBody } from './parse-body.js';
 
@@ -37,6 +39,20 @@ interface Cached<T> {
 const FLOW_TTL_MS = 1000;
 const BACKLOG_TTL_MS = 250;
 
+/** The webhook source a request names, or the flow's only one; a 4xx naming the choices otherwise. */
+function webhookSourceOf(plan: Plan, sourceNodeId: string | undefined): string {
+  const webhooks = plan.sources.filter((id) => plan.nodes.get(id)?.type.type === 'source.webhook');
+  if (sourceNodeId !== undefined) {
+    if (!webhooks.includes(sourceNodeId)) {
+      throw new AppError('invalid_input', `node "${sourceNodeId}" is not a webhook source of this flow`, { details: { path: 'source' } });
+    }
+    return sourceNodeId;
+  }
+  if (webhooks.length === 1) return webhooks[0]!;
+  if (webhooks.length === 0) throw new AppError('conflict', 'this flow has no webhook source to ingest into');
+  throw new AppError('invalid_input', `this flow has ${webhooks.length} webhook sources; name one with ?source=<node id> (${webhooks.join(', ')})`, { details: { path: 'source' } });
+}
+
 export class IngestService {
   private readonly committer: GroupCommitter;
   private readonly flows = new Map<string, Cached<Awaited<ReturnType<typeof getIngestTarget>>>>();
@@ -59,20 +75,7 @@ export class IngestService {
   async ingest(req: IngestRequest): Promise<IngestResult> {
     const { target, plan } = await this.deployed(req.flowId);
     const data = parseIngestBody(req.body, req.contentType);
-    const webhooks = plan.sources.filter((id) => plan.nodes.get(id)?.type.type === 'source.webhook');
-    let sourceId: string;
-    if (req.sourceNodeId !== undefined) {
-      if (!webhooks.includes(req.sourceNodeId)) {
-        throw new AppError('invalid_input', `node "${req.sourceNodeId}" is not a webhook source of this flow`, { details: { path: 'source' } });
-      }
-      sourceId = req.sourceNodeId;
-    } else if (webhooks.length === 1) {
-      sourceId = webhooks[0]!;
-    } else if (webhooks.length === 0) {
-      throw new AppError('conflict', 'this flow has no webhook source to ingest into');
-    } else {
-      throw new AppError('invalid_input', `this flow has ${webhooks.length} webhook sources; name one with ?source=<node id> (${webhooks.join(', ')})`, { details: { path: 'source' } });
-    }
+    const sourceId = webhookSourceOf(plan, req.sourceNodeId);
     return this.commitRecords(target, plan, sourceId, data, req.correlationId);
   }
 
@@ -142,6 +145,24 @@ export class IngestService {
         headers: { 'Retry-After': '2' },
         details: { backlog: cached.value, limit: settings.maxBacklog },
       });
+    }
+  }
+
+  /**
+   * The webhook source a request names (or the flow's only one) and who may post to it, from the
+   * last deployed version (a stopped flow still says who may try). Null when there is none.
+   */
+  async sourceAuth(flowId: string, sourceNodeId: string | undefined): Promise<{ nodeId: string; auth: WebhookAuth | undefined } | null> {
+    const target = await this.target(flowId);
+    if (!target || target.version === null) return null;
+    const plan = await this.plans.get(flowId, target.version);
+    if (!plan) return null;
+    try {
+      const nodeId = webhookSourceOf(plan, sourceNodeId);
+      const runtime = plan.nodes.get(nodeId)!.runtime;
+      return { nodeId, auth: runtime.kind === 'source' ? runtime.auth : undefined };
+    } catch {
+      return null;
     }
   }
 

@@ -2,6 +2,7 @@
 // figures to the sockets subscribed to that flow, so any number of servers and workers can share
 // one database.
 import type http from 'node:http';
+import type https from 'node:https';
 import type pg from 'pg';
 import { Server, type Socket } from 'socket.io';
 import { DeadLetterEventSchema, SubscribeSchema, type ClientToServerEvents, type ServerToClientEvents } from '@sluice/shared';
@@ -24,7 +25,7 @@ export class Relay {
   private readonly trailing = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    server: http.Server,
+    server: http.Server | https.Server,
     private readonly pool: pg.Pool,
     private readonly db: Db,
     private readonly auth: Authenticator,

@@ -223,3 +223,54 @@ export const loginAttempts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
 );
+
+/**
+ * The audit log: who did what to which resource, from where, and how it ended. Append-only: a
+ * trigger (migration sec_audit_sql) refuses UPDATE, DELETE and TRUNCATE, even for the app's role.
+ * No foreign keys: a row outlives the user or flow it names.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().defaultNow(),
+    userId: uuid('user_id'),
+    /** The email or token name as it was at the time. */
+    actor: text('actor'),
+    action: text('action').notNull(),
+    resourceType: text('resource_type'),
+    resourceId: text('resource_id'),
+    sourceIp: text('source_ip'),
+    correlationId: text('correlation_id'),
+    outcome: text('outcome').$type<'success' | 'failure' | 'denied'>().notNull(),
+    /** Never secret values nor full PII. */
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    index('audit_log_action_idx').on(t.action, t.id),
+    index('audit_log_user_idx').on(t.userId, t.id),
+    index('audit_log_resource_idx').on(t.resourceType, t.resourceId, t.id),
+    index('audit_log_at_idx').on(t.at),
+  ],
+);
+
+/** API keys of a webhook source (`auth: { type: "apiKey" }`); only an HMAC of each key is kept. */
+export const sourceApiKeys = pgTable(
+  'source_api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    name: text('name').notNull(),
+    /** HMAC-SHA256 of the key with the server pepper, hex. */
+    keyHash: text('key_hash').notNull().unique(),
+    /** The first characters of the key, so people can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    createdBy: uuid('created_by'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('source_api_keys_source_idx').on(t.flowId, t.nodeId)],
+);

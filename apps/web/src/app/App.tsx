@@ -7,6 +7,7 @@ import { DeadLettersPage } from '../dead-letters';
 import { ServerStatusBanner } from './ServerStatusBanner';
 import { can, SignInPage, useSession, useSignOut } from '../auth';
 import { TokensPage, UsersPage } from '../admin';
+import { AuditPage } from '../audit';
 
 function UserMenu() {
   const { data: session } = useSession();
@@ -55,6 +56,7 @@ function Layout() {
           <NavLink to="/dead-letters">Dead letters</NavLink>
           {can(session, 'tokens:own') && <NavLink to="/tokens">API tokens</NavLink>}
           {can(session, 'users:manage') && <NavLink to="/users">Users</NavLink>}
+          {can(session, 'audit:read') && <NavLink to="/audit">Audit log</NavLink>}
         </nav>
         <UserMenu />
       </header>
@@ -85,6 +87,7 @@ const router = createBrowserRouter([
       { path: '/dead-letters', element: <DeadLettersPage /> },
       { path: '/tokens', element: <TokensPage /> },
       { path: '/users', element: <UsersPage /> },
+      { path: '/audit', element: <AuditPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -7,6 +7,13 @@ import { formatCount } from './format';
 import { KindIcon, TrashIcon } from './icons';
 import { RecordsCompare } from './RecordsCompare';
 import { IngestHelp } from './FlowPanel';
+import { SourceKeys } from './SourceKeys';
+
+/** A webhook takes API keys when its auth says so, or says nothing (the default). */
+function usesApiKeys(config: Record<string, unknown>): boolean {
+  const auth = config.auth;
+  return auth === undefined || (typeof auth === 'object' && auth !== null && 'type' in auth && auth.type === 'apiKey');
+}
 
 export interface NodeSettingsPanelProps {
   node: SluiceNode;
@@ -133,6 +140,7 @@ export function NodeSettingsPanel(p: NodeSettingsPanelProps) {
       )}
 
       {info?.kind === 'source' && <IngestHelp flowId={p.flowId} sourceIds={p.sourceCount > 1 ? [node.id] : []} />}
+      {node.data.type === 'source.webhook' && usesApiKeys(node.data.config) && <SourceKeys flowId={p.flowId} nodeId={node.id} />}
 
       {p.dryRun && (
         <section className="sp-section" aria-labelledby={`dry-${node.id}`}>

@@ -434,9 +434,11 @@ function VariantFields(props: { variant: JsonSchema; path: readonly PathSegment[
   if (kind.kind !== 'object') return <SchemaField name={String(props.path[props.path.length - 1] ?? '')} label="Value" schema={variant} path={props.path} value={props.value} required={false} compact={props.compact} />;
   const value = isPlainObject(props.value) ? props.value : {};
   const required = new Set(variant.required ?? []);
+  // A field with one possible value (a discriminator such as `type: "hmac"`) is what the Kind picker chose: not drawn.
+  const fields = Object.entries(variant.properties ?? {}).filter(([, prop]) => prop.const === undefined);
   return (
     <div className="sf-grid">
-      {Object.entries(variant.properties ?? {}).map(([name, prop]) => (
+      {fields.map(([name, prop]) => (
         <SchemaField key={name} name={name} schema={prop} path={[...props.path, name]} value={value[name]} required={required.has(name)} compact />
       ))}
     </div>

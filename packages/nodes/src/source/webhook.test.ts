@@ -53,3 +53,23 @@ describe('source.webhook', () => {
     expect(webhookSource.outputs.map((p) => p.name)).toEqual(['out']);
   });
 });
+
+describe('source.webhook auth', () => {
+  const parse = (auth: unknown) => webhookSource.config.safeParse({ auth });
+
+  it('defaults to API keys and hands the auth to the server through the runtime', () => {
+    expect(webhookSource.config.parse({})).toEqual({ auth: { type: 'apiKey' } });
+    const runtime = build(webhookSource, { auth: { type: 'hmac', secret: 'a-shared-secret-of-32-characters' } });
+    expect(runtime.kind === 'source' && runtime.auth).toEqual({ type: 'hmac', secret: 'a-shared-secret-of-32-characters', header: 'x-signature', timestampHeader: 'x-timestamp', algorithm: 'sha256' });
+  });
+
+  it('refuses short HMAC secrets, JWT configs without exactly one key source, and malformed subjects', () => {
+    expect(parse({ type: 'hmac', secret: 'short' }).error?.issues[0]?.path).toEqual(['auth', 'secret']);
+    expect(parse({ type: 'jwt', issuer: 'i', audience: 'a' }).error?.issues[0]?.path).toEqual(['auth', 'jwksUrl']);
+    expect(parse({ type: 'jwt', issuer: 'i', audience: 'a', jwksUrl: 'https://idp/jwks', publicKey: '-----BEGIN PUBLIC KEY-----' }).success).toBe(false);
+    expect(parse({ type: 'jwt', issuer: 'i', audience: 'a', publicKey: 'not pem' }).error?.issues[0]?.path).toEqual(['auth', 'publicKey']);
+    expect(parse({ type: 'mtls', subject: 'orders-producer' }).success).toBe(false);
+    expect(parse({ type: 'mtls', subject: 'CN=orders-producer, O=Acme' }).success).toBe(true);
+    expect(parse({ type: 'password' }).success).toBe(false);
+  });
+});

@@ -1,4 +1,4 @@
-import { raw } from 'express';
+import { raw, type Request, type Response } from 'express';
 import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, MetricsQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue } from '@sluice/shared';
 import { z } from 'zod';
 import { compileGraph } from '../../compiler/compile.js';
@@ -9,8 +9,12 @@ import { loadFlowStats } from '../../storage/stats.js';
 import { getFlowMetrics } from '../../storage/metrics.js';
 import { isIngestContentType } from '../../ingest/parse-body.js';
 import type { ApiContext } from '../context.js';
-import { flowIdParam, parseRequest } from '../validate.js';
-import { principalOf, SecureRouter } from '../route-table.js';
+import { flowIdParam, isUuid, parseRequest } from '../validate.js';
+import { maybePrincipalOf, principalOf, SecureRouter } from '../route-table.js';
+import { whoOf } from '../../audit/request.js';
+import { sourceAuthProblems } from '../../ingest/deploy-checks.js';
+import type { WebhookAuth } from '@sluice/nodes';
+import { auditDeadLetterList } from './dead-letters.js';
 import { canReachFlow } from '../../auth/authenticate.js';
 
 const ValidateBodySchema = z.object({ graph: GraphSchema.optional() }).optional();
@@ -28,7 +32,9 @@ export function flowRoutes(ctx: ApiContext) {
 
   router.post('/flows', 'flows:write', async (req, res) => {
     const body = parseRequest(CreateFlowBodySchema, req.body);
-    res.status(201).json(await createFlow(ctx.db, body));
+    const flow = await createFlow(ctx.db, body);
+    await ctx.audit.recordRequest(req, res, { action: 'flow.create', outcome: 'success', resource: { type: 'flow', id: flow.id }, details: { name: flow.name } });
+    res.status(201).json(flow);
   });
 
   router.get('/flows/:id', 'flows:read', async (req, res) => {
@@ -38,13 +44,16 @@ export function flowRoutes(ctx: ApiContext) {
   router.put('/flows/:id', 'flows:write', async (req, res) => {
     const id = flowIdParam(req.params.id);
     const body = parseRequest(UpdateFlowBodySchema, req.body);
-    res.json(await updateFlow(ctx.db, id, body));
+    const flow = await updateFlow(ctx.db, id, body);
+    await ctx.audit.recordRequest(req, res, { action: 'flow.update', outcome: 'success', resource: { type: 'flow', id }, details: { name: flow.name, nodes: body.nodes.length, edges: body.edges.length } });
+    res.json(flow);
   });
 
   router.delete('/flows/:id', 'flows:write', async (req, res) => {
     const id = flowIdParam(req.params.id);
     await deleteFlow(ctx.db, id);
     ctx.flowChanged(id);
+    await ctx.audit.recordRequest(req, res, { action: 'flow.delete', outcome: 'success', resource: { type: 'flow', id } });
     res.status(204).end();
   });
 
@@ -69,8 +78,14 @@ export function flowRoutes(ctx: ApiContext) {
         { details: { errors } },
       );
     }
+    const problems = sourceAuthProblems(flow.graph, principalOf(res), ctx.clientCertificates);
+    if (problems) {
+      await ctx.audit.recordRequest(req, res, { action: 'flow.deploy', outcome: 'denied', resource: { type: 'flow', id }, details: { reason: problems.error.message } });
+      throw problems.error;
+    }
     const version = await deployFlow(ctx.db, id, flow.graph, flow.settings);
     ctx.flowChanged(id);
+    await ctx.audit.recordRequest(req, res, { action: 'flow.deploy', outcome: 'success', resource: { type: 'flow', id }, details: { version } });
     res.json({ version });
   });
 
@@ -78,17 +93,51 @@ export function flowRoutes(ctx: ApiContext) {
     const id = flowIdParam(req.params.id);
     const flow = await stopFlow(ctx.db, id);
     ctx.flowChanged(id);
+    await ctx.audit.recordRequest(req, res, { action: 'flow.stop', outcome: 'success', resource: { type: 'flow', id } });
     res.json(flow);
   });
 
-  router.post(
+  /** Refuses an ingest request from a source's credentials: 401, audited (bounded per source and address). */
+  const refuseSource = (req: Request, res: Response, flowId: string, nodeId: string | null, authType: string, reason: string, message: string): AppError => {
+    const who = whoOf(req, res, null);
+    ctx.audit.recordBounded(`ingest:${flowId}:${nodeId ?? ''}:${who.sourceIp ?? ''}:${reason}`, who, {
+      action: 'ingest.denied',
+      outcome: 'failure',
+      resource: { type: 'flow', id: flowId },
+      details: { source: nodeId, auth: authType, reason },
+    });
+    // The producer may well be right: the identity provider could not be asked. Try again, not "you are wrong".
+    if (reason === 'jwks_unavailable') return new AppError('unavailable', message, { details: { reason }, headers: { 'Retry-After': '30' } });
+    return new AppError('unauthorized', message, { details: { reason } });
+  };
+
+  router.ingest(
     '/flows/:id/ingest',
     'flows:ingest',
-    (req, res, next) => {
-      // Producers reach only the flows granted to them; say nothing about the others.
-      if (!canReachFlow(principalOf(res), String(req.params.id).toLowerCase())) {
-        next(new AppError('not_found', `no flow with id ${String(req.params.id)}`));
-        return;
+    async (req, res, next) => {
+      const flowId = String(req.params.id).toLowerCase();
+      const principal = maybePrincipalOf(res);
+      if (principal) {
+        // Producers reach only the flows granted to them; say nothing about the others.
+        if (!canReachFlow(principal, flowId)) {
+          ctx.audit.recordBounded(`ingest:${principal.user.id}:${flowId}`, whoOf(req, res), { action: 'ingest.denied', outcome: 'denied', resource: { type: 'flow', id: flowId }, details: { reason: 'flow_not_granted' } });
+          next(new AppError('not_found', `no flow with id ${String(req.params.id)}`));
+          return;
+        }
+      } else {
+        // No Sluice credentials: the source's own. An unknown flow or source gets the same 401.
+        const sourceNode = typeof req.query.source === 'string' ? req.query.source : undefined;
+        const source = isUuid(flowId) ? await ctx.ingest.sourceAuth(flowId, sourceNode) : null;
+        if (!source || !source.auth) {
+          next(refuseSource(req, res, flowId, source?.nodeId ?? null, 'unknown', 'no_credentials', 'send the source’s credentials, or a Sluice API token as `Authorization: Bearer <token>`'));
+          return;
+        }
+        const check = await ctx.sourceAuth.beforeBody(flowId, source.nodeId, source.auth, req.headers, req.socket);
+        if (check === 'needs-body') res.locals.sourceHmac = { nodeId: source.nodeId, auth: source.auth };
+        else if (!check.ok) {
+          next(refuseSource(req, res, flowId, source.nodeId, source.auth.type, check.reason, check.message));
+          return;
+        }
       }
       // Refuse other media types before reading a byte of the body.
       if (!isIngestContentType(req.headers['content-type'])) {
@@ -100,10 +149,15 @@ export function flowRoutes(ctx: ApiContext) {
     raw({ type: () => true, limit: ctx.ingestLimitBytes }),
     async (req, res) => {
       const flowId = flowIdParam(req.params.id);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const hmac = res.locals.sourceHmac as { nodeId: string; auth: Extract<WebhookAuth, { type: 'hmac' }> } | undefined;
+      if (hmac) {
+        const check = ctx.sourceAuth.checkHmac(hmac.auth, req.headers, body);
+        if (!check.ok) throw refuseSource(req, res, flowId, hmac.nodeId, 'hmac', check.reason, check.message);
+      }
       const correlation = req.headers['x-correlation-id'];
       const correlationId = typeof correlation === 'string' && correlation.trim() !== '' ? correlation.trim().slice(0, 200) : undefined;
       const source = typeof req.query.source === 'string' ? req.query.source : undefined;
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const result = await ctx.ingest.ingest({ flowId, body, contentType: req.headers['content-type'], correlationId, sourceNodeId: source });
       res.status(202).json(result);
     },
@@ -126,7 +180,9 @@ export function flowRoutes(ctx: ApiContext) {
     const id = flowIdParam(req.params.id);
     await getFlow(ctx.db, id);
     const query = parseRequest(DeadLetterQuerySchema, req.query, 'query');
-    res.json(await listDeadLetters(ctx.pool, id, query));
+    const page = await listDeadLetters(ctx.pool, id, query);
+    auditDeadLetterList(ctx.audit, req, res, id, page.items.length);
+    res.json(page);
   });
 
   return router.router;

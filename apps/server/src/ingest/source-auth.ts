@@ -1,0 +1,165 @@
+// Who may post to a webhook source: an API key, an HMAC signature, a JWT, a client certificate, or
+// nobody in particular (auth none). The successful path is cheap: key hashes and JWKS are cached
+// per source, and nothing here writes to the database.
+import { createHmac, createPublicKey, type KeyObject } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type pg from 'pg';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { API_KEY_HEADER } from '@sluice/shared';
+import type { WebhookAuth } from '@sluice/nodes';
+import { safeEqual } from '../auth/crypto.js';
+import { hashApiKey, liveKeyHashes } from './source-keys.js';
+
+export type SourceCheck = { ok: true } | { ok: false; reason: string; message: string };
+
+/** Signed timestamps may be this far from the server's clock, seconds. */
+export const HMAC_TOLERANCE_SECONDS = 300;
+/** Key hashes of a source are reloaded at most this often, ms (a revocation reaches other processes within it). */
+const KEY_CACHE_MS = 10_000;
+
+const fail = (reason: string, message: string): SourceCheck => ({ ok: false, reason, message });
+
+export class SourceAuthenticator {
+  private readonly keys = new Map<string, { at: number; hashes: Promise<Map<string, { id: string; name: string }>> }>();
+  private readonly jwks = new Map<string, JWTVerifyGetKey>();
+  private readonly publicKeys = new Map<string, KeyObject>();
+  /** Signatures seen within the tolerance window (per process): the same signed request twice is a replay. */
+  private readonly seenSignatures = new Map<string, number>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly pepper: Buffer,
+  ) {}
+
+  /** Forget a source's cached key hashes (after a key is made or revoked in this process). */
+  forgetKeys(flowId: string, nodeId: string): void {
+    this.keys.delete(`${flowId}/${nodeId}`);
+  }
+
+  /** Checks everything that does not need the body; HMAC answers 'needs-body'. */
+  async beforeBody(flowId: string, nodeId: string, auth: WebhookAuth, headers: IncomingHttpHeaders, socket: Socket): Promise<SourceCheck | 'needs-body'> {
+    switch (auth.type) {
+      case 'none':
+        return { ok: true };
+      case 'apiKey':
+        return this.apiKey(flowId, nodeId, headers);
+      case 'hmac':
+        return 'needs-body';
+      case 'jwt':
+        return this.jwt(auth, headers);
+      case 'mtls':
+        return clientCertificate(auth.subject, socket);
+    }
+  }
+
+  private async apiKey(flowId: string, nodeId: string, headers: IncomingHttpHeaders): Promise<SourceCheck> {
+    const sent = headers[API_KEY_HEADER];
+    if (typeof sent !== 'string' || sent === '') return fail('missing_key', 'this source needs an API key: send it as X-API-Key (an admin or designer creates keys on the webhook node)');
+    if (sent.length > 200) return fail('invalid_key', 'the API key is not valid for this source');
+    const cacheKey = `${flowId}/${nodeId}`;
+    let cached = this.keys.get(cacheKey);
+    if (!cached || Date.now() - cached.at > KEY_CACHE_MS) {
+      cached = { at: Date.now(), hashes: liveKeyHashes(this.pool, flowId, nodeId) };
+      cached.hashes.catch(() => this.keys.delete(cacheKey));
+      if (this.keys.size > 10_000) this.keys.clear();
+      this.keys.set(cacheKey, cached);
+    }
+    const hashes = await cached.hashes;
+    // A lookup by the keyed hash: timing says nothing about the key, only about a random HMAC.
+    if (!hashes.has(hashApiKey(this.pepper, sent))) return fail('invalid_key', 'the API key is not valid for this source (wrong, revoked, or for another source)');
+    return { ok: true };
+  }
+
+  /** The HMAC of `<timestamp>.<raw body>`, with the timestamp within ±5 minutes and not seen before. */
+  checkHmac(auth: Extract<WebhookAuth, { type: 'hmac' }>, headers: IncomingHttpHeaders, body: Buffer, nowMs = Date.now()): SourceCheck {
+    const stamp = headers[auth.timestampHeader];
+    const signature = headers[auth.header];
+    if (typeof stamp !== 'string' || typeof signature !== 'string') {
+      return fail('missing_signature', `this source needs a signed request: send ${auth.header} (HMAC-${auth.algorithm.toUpperCase()} of "<timestamp>.<body>", hex) and ${auth.timestampHeader} (Unix seconds)`);
+    }
+    if (!/^\d{1,12}$/.test(stamp.trim())) return fail('bad_timestamp', `${auth.timestampHeader} must be the Unix time in seconds`);
+    const skew = Math.abs(nowMs / 1000 - Number(stamp.trim()));
+    if (skew > HMAC_TOLERANCE_SECONDS) return fail('stale_timestamp', `${auth.timestampHeader} is ${Math.round(skew)} s away from the server's clock (at most ${HMAC_TOLERANCE_SECONDS} s): sign each request when you send it`);
+    const expected = createHmac(auth.algorithm, auth.secret).update(`${stamp.trim()}.`).update(body).digest('hex');
+    const given = signature.trim().replace(/^(sha256|sha512)=/i, '').toLowerCase();
+    if (!safeEqual(given, expected)) return fail('bad_signature', `the signature in ${auth.header} does not match the body and timestamp`);
+    this.forgetOldSignatures(nowMs);
+    if (this.seenSignatures.has(expected)) return fail('replayed', 'this signed request was already received (replay)');
+    this.seenSignatures.set(expected, nowMs + HMAC_TOLERANCE_SECONDS * 2000);
+    return { ok: true };
+  }
+
+  private forgetOldSignatures(nowMs: number): void {
+    if (this.seenSignatures.size < 1000) return;
+    for (const [signature, until] of this.seenSignatures) if (until < nowMs) this.seenSignatures.delete(signature);
+    if (this.seenSignatures.size > 200_000) this.seenSignatures.clear();
+  }
+
+  private async jwt(auth: Extract<WebhookAuth, { type: 'jwt' }>, headers: IncomingHttpHeaders): Promise<SourceCheck> {
+    const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
+    if (!match) return fail('missing_token', 'this source needs an OAuth 2 access token (JWT): send it as Authorization: Bearer <token>');
+    try {
+      const options = { issuer: auth.issuer, audience: auth.audience, clockTolerance: 30 };
+      if (auth.publicKey !== undefined) await jwtVerify(match[1]!, this.publicKey(auth.publicKey), options);
+      else await jwtVerify(match[1]!, this.remoteKeys(auth.jwksUrl!), options);
+      return { ok: true };
+    } catch (err) {
+      return jwtFailure(err);
+    }
+  }
+
+  private publicKey(pem: string): KeyObject {
+    let key = this.publicKeys.get(pem);
+    if (!key) {
+      key = createPublicKey(pem);
+      this.publicKeys.set(pem, key);
+    }
+    return key;
+  }
+
+  private remoteKeys(url: string): JWTVerifyGetKey {
+    let keys = this.jwks.get(url);
+    if (!keys) {
+      // jose caches the key set (10 min) and refetches on an unknown key id at most every 30 s.
+      keys = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      this.jwks.set(url, keys);
+    }
+    return keys;
+  }
+}
+
+function jwtFailure(err: unknown): SourceCheck {
+  if (err instanceof joseErrors.JWTExpired) return fail('token_expired', 'the access token has expired');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    const claim = err.claim;
+    if (claim === 'aud') return fail('wrong_audience', "the access token's audience (aud) is not this source's");
+    if (claim === 'iss') return fail('wrong_issuer', "the access token's issuer (iss) is not this source's");
+    return fail('invalid_claims', `the access token's "${claim}" claim is not acceptable`);
+  }
+  if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWSSignatureVerificationFailed) return fail('bad_token_signature', 'the access token is not signed by a key of the issuer');
+  if (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError)) return fail('jwks_unavailable', 'the identity provider’s keys could not be fetched; try again shortly');
+  return fail('invalid_token', 'the access token is not a valid JWT');
+}
+
+/** `CN=a, O=b` → [['CN','a'], ['O','b']] */
+function subjectParts(subject: string): [string, string][] {
+  return subject.split(',').map((part) => {
+    const eq = part.indexOf('=');
+    return [part.slice(0, eq).trim(), part.slice(eq + 1).trim()];
+  });
+}
+
+function clientCertificate(subject: string, socket: Socket): SourceCheck {
+  const tls = socket as Partial<TLSSocket>;
+  if (!tls.encrypted || typeof tls.getPeerCertificate !== 'function') return fail('no_tls', 'this source needs a client certificate, and this connection is not HTTPS');
+  if (!tls.authorized) return fail('no_client_certificate', 'this source needs a client certificate signed by the configured client CA');
+  const cert = tls.getPeerCertificate();
+  for (const [name, value] of subjectParts(subject)) {
+    const actual = cert.subject?.[name as keyof typeof cert.subject] as string | string[] | undefined;
+    const values = Array.isArray(actual) ? actual : actual === undefined ? [] : [actual];
+    if (!values.includes(value)) return fail('wrong_subject', "the client certificate's subject does not match this source");
+  }
+  return { ok: true };
+}
