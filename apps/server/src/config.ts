@@ -25,10 +25,18 @@ export const ConfigSchema = z.object({
   adminEmail: EmailSchema.optional(),
   /** The first admin's password; unset: generated and written to <dataDir>/initial-admin-password. */
   adminPassword: z.string().min(12, 'SLUICE_ADMIN_PASSWORD needs at least 12 characters').optional(),
+  /** SLUICE_EGRESS_ALLOW: comma-separated private addresses, CIDRs or host names that outbound requests may reach. Default none. */
+  egressAllow: z.array(z.string()).default([]),
+  /** SLUICE_CORS_ORIGINS: comma-separated origins allowed to call the API from a browser. Default none (CORS closed). */
+  corsOrigins: z.array(z.string().url()).default([]),
   /** Log level. Default info. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+function list(value: string | undefined): string[] | undefined {
+  return value ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined;
+}
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const roleArg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length);
@@ -41,6 +49,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     ingestLimitBytes: env.SLUICE_INGEST_LIMIT_BYTES || undefined,
     workerConcurrency: env.SLUICE_WORKER_CONCURRENCY || undefined,
     logLevel: env.LOG_LEVEL || undefined,
+    egressAllow: list(env.SLUICE_EGRESS_ALLOW),
+    corsOrigins: list(env.SLUICE_CORS_ORIGINS),
     adminEmail: env.SLUICE_ADMIN_EMAIL || undefined,
     adminPassword: env.SLUICE_ADMIN_PASSWORD || undefined,
   });

@@ -58,6 +58,8 @@ async function main(): Promise<void> {
       workerConcurrency: config.workerConcurrency,
       dataDir: config.dataDir,
       admin: { email: config.adminEmail, password: config.adminPassword },
+      egressAllow: config.egressAllow,
+      corsOrigins: config.corsOrigins,
     });
   } catch (err) {
     // Do not leave the embedded Postgres running behind a failed start.

@@ -16,6 +16,9 @@ import { Authenticator } from './auth/authenticate.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { LoginLimiter } from './auth/rate-limit.js';
 import type { RouteDeclaration } from './http/route-table.js';
+import { loadKeyring, type Keyring } from './vault/keyring.js';
+import { Vault } from './vault/secrets.js';
+import { createEgressFetch, egressPolicy } from './egress/guard.js';
 
 export interface SluiceOptions {
   databaseUrl: string;
@@ -35,6 +38,12 @@ export interface SluiceOptions {
   dataDir?: string;
   /** The first admin, created when there are no users. Default admin@localhost with a generated password. */
   admin?: { email?: string; password?: string };
+  /** The vault's keys. Default: SLUICE_SECRET_KEY / SLUICE_SECRET_KEY_PREVIOUS, else the key file in the data dir. */
+  keyring?: Keyring;
+  /** SLUICE_EGRESS_ALLOW: private addresses, CIDRs or host names outbound requests may reach. Default none. */
+  egressAllow?: string[];
+  /** Origins allowed to call the API from a browser (CORS). Default none: CORS stays closed. */
+  corsOrigins?: string[];
 }
 
 export interface Sluice {
@@ -52,7 +61,9 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   await applyMigrations(pool);
   const db = createDb(pool);
   const externalPools = new ExternalPools();
-  const plans = new PlanCache(db, externalPools, logger);
+  const keyring = options.keyring ?? loadKeyring({ key: process.env.SLUICE_SECRET_KEY, previous: process.env.SLUICE_SECRET_KEY_PREVIOUS, dataDir: options.dataDir ?? '.sluice' });
+  const vault = new Vault(pool, keyring);
+  const plans = new PlanCache(db, externalPools, logger, vault, createEgressFetch(egressPolicy(options.egressAllow)));
 
   let worker: EngineWorker | null = null;
   if (options.role === 'worker' || options.role === 'all') {
@@ -79,6 +90,9 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       loginLimiter: new LoginLimiter(pool),
       routes,
       tls: false,
+      corsOrigins: options.corsOrigins ?? [],
+      vault,
+      secretsChanged: () => plans.clear(),
       pool,
       db,
       plans,

@@ -2,6 +2,7 @@
 // worker, so what the editor shows as an error is exactly what deploy refuses.
 import { GraphSchema, formatPath, type Graph, type Issue } from '@sluice/shared';
 import { findNodeType, NodeConfigError, type CreateContext, type NodeRuntime, type NodeType } from '@sluice/nodes';
+import { resolveSecretRefs } from '../vault/resolve.js';
 
 export interface PlanNode {
   id: string;
@@ -27,7 +28,11 @@ export type CompileResult = { ok: true; plan: Plan; errors: [] } | { ok: false; 
 /** Services for node runtimes; `validateOnly` contexts must do no I/O. */
 export type ContextFactory = (nodeId: string) => CreateContext;
 
-export function compileGraph(input: unknown, contextFor: ContextFactory): CompileResult {
+/**
+ * `secrets`: the values of the vault secrets the graph references (`{ "$secret": name }`), given by
+ * the caller (see compileWithSecrets); a reference without a value is an error on its node.
+ */
+export function compileGraph(input: unknown, contextFor: ContextFactory, secrets: ReadonlyMap<string, string> = new Map()): CompileResult {
   const parsed = GraphSchema.safeParse(input);
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((issue) => issueForGraphPath(input, issue.path, issue.message)) };
@@ -46,7 +51,14 @@ export function compileGraph(input: unknown, contextFor: ContextFactory): Compil
       errors.push({ nodeId: node.id, path: 'type', message: `unknown node type "${node.type}"` });
       continue;
     }
-    const config = type.config.safeParse(node.config);
+    const resolved = resolveSecretRefs(node.config, secrets);
+    if (resolved.missing.length > 0) {
+      for (const m of resolved.missing) {
+        errors.push({ nodeId: node.id, path: m.path, message: `secret "${m.name}" is not set; a system admin sets it on the Secrets page` });
+      }
+      continue;
+    }
+    const config = type.config.safeParse(resolved.config);
     if (!config.success) {
       for (const issue of config.error.issues) {
         errors.push({ nodeId: node.id, path: formatPath(['config', ...issue.path.map(pathPart)]), message: issue.message });

@@ -2,7 +2,9 @@ import { eq, and } from 'drizzle-orm';
 import type { Db } from '../storage/db.js';
 import { flowVersions, flows } from '../storage/schema.js';
 import { FlowSettingsSchema, type FlowSettings } from '@sluice/shared';
-import { compileGraph, type Plan } from './compile.js';
+import type { Plan } from './compile.js';
+import { compileWithSecrets } from './compile-with-secrets.js';
+import type { Vault } from '../vault/secrets.js';
 
 /** A deployed version's plan with the settings it was deployed with. */
 export interface DeployedPlan extends Plan {
@@ -22,8 +24,15 @@ export class PlanCache {
     private readonly db: Db,
     private readonly pools: ExternalPools,
     private readonly logger: Logger,
+    private readonly vault: Vault,
+    private readonly egressFetch: typeof fetch,
     private readonly maxEntries = 500,
   ) {}
+
+  /** Forgets every plan (a secret changed: plans hold resolved values). */
+  clear(): void {
+    this.plans.clear();
+  }
 
   /** The plan, or null when the version does not exist (the flow was deleted). */
   get(flowId: string, version: number): Promise<DeployedPlan | null> {
@@ -50,7 +59,8 @@ export class PlanCache {
       .where(and(eq(flowVersions.flowId, flowId), eq(flowVersions.version, version)));
     const row = rows[0];
     if (!row) return null;
-    const result = compileGraph(row.graph, runContextFactory({ id: flowId, salt: row.salt }, this.pools, this.logger));
+    // Secrets are resolved here, in the process that runs the plan: the stored graph keeps only their names.
+    const result = await compileWithSecrets(row.graph, runContextFactory({ id: flowId, salt: row.salt }, this.pools, this.logger, this.egressFetch), this.vault);
     if (!result.ok) {
       // Deploy compiled this graph already; failing now means the node types changed underneath it.
       throw new Error(`flow ${flowId} version ${version} no longer compiles: ${result.errors.map((e) => e.message).join('; ')}`);

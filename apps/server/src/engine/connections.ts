@@ -24,14 +24,15 @@ export class ExternalPools {
 }
 
 /** The context node runtimes are created with, for running (I/O allowed through the given services). */
-export function runContextFactory(flow: { id: string; salt: string }, pools: ExternalPools, logger: Logger) {
+export function runContextFactory(flow: { id: string; salt: string }, pools: ExternalPools, logger: Logger, egressFetch: typeof fetch) {
   return (nodeId: string): CreateContext => ({
     flowId: flow.id,
     nodeId,
     salt: flow.salt,
     logger: logger.child({ flowId: flow.id, nodeId }),
     postgres: (connectionString) => pools.get(connectionString),
-    fetch: globalThis.fetch,
+    // The egress guard's fetch: nodes never reach link-local, metadata or unlisted private addresses.
+    fetch: egressFetch,
   });
 }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { LoginLimiter } from '../auth/rate-limit.js';
 import type { RouteDeclaration } from './route-table.js';
+import type { Vault } from '../vault/secrets.js';
 
 /** What route handlers use; built once per server process. */
 export interface ApiContext {
@@ -23,4 +24,9 @@ export interface ApiContext {
   routes: RouteDeclaration[];
   /** True when Sluice serves HTTPS (session cookies are then Secure). */
   tls: boolean;
+  /** Origins allowed by CORS; empty: no cross-origin browser calls. */
+  corsOrigins: string[];
+  vault: Vault;
+  /** Called after a secret changes: compiled plans holding its old value are dropped. */
+  secretsChanged(): void;
 }

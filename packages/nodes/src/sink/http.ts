@@ -3,6 +3,7 @@ import type { EngineRecord, RecordError } from '@sluice/shared';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { sha256Hex } from '../hash.js';
 import { RetryPolicySchema } from '../retry.js';
+import { EgressRefusedError } from '../egress.js';
 
 // A transient failure's error has kind 'exhausted': it reaches a dead letter only once the retry
 // policy's attempts have run out, and then it is the last error the analyst sees.
@@ -161,6 +162,8 @@ async function send(batch: EngineRecord[], { config, target, scrub, fetch: fetch
       signal: stop ? AbortSignal.any([timeout, stop]) : timeout,
     });
   } catch (err) {
+    // The server's egress guard refused the address: no retry can change that.
+    if (err instanceof EgressRefusedError) return { status: 'permanent', error: { kind: 'permanent', message: `${target} was not sent: ${scrub(err.message)}` } };
     // fetch's own messages may quote the URL, query string and all.
     return { status: 'transient', error: { kind: 'exhausted', message: `${target} ${scrub(describeFetchError(err, config.timeoutMs, timeout))}` } };
   }

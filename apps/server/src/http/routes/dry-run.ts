@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, DRY_RUN_SAMPLE, DryRunBodySchema, type DryRunNode, type EngineRecord } from '@sluice/shared';
-import { compileGraph } from '../../compiler/compile.js';
+import { compileWithSecrets } from '../../compiler/compile-with-secrets.js';
 import { validationContextFactory } from '../../engine/connections.js';
 import { executeChunk } from '../../engine/execute.js';
 import type { ApiContext } from '../context.js';
@@ -18,7 +18,7 @@ export function dryRunRoutes(ctx: ApiContext) {
   const router = new SecureRouter(ctx.auth, ctx.routes);
   router.post('/dry-run', 'flows:write', async (req, res) => {
     const body = parseRequest(DryRunBodySchema, req.body);
-    const compiled = compileGraph(body.graph, validationContextFactory('00000000-0000-4000-8000-000000000000', ctx.logger));
+    const compiled = await compileWithSecrets(body.graph, validationContextFactory('00000000-0000-4000-8000-000000000000', ctx.logger), ctx.vault);
     if (!compiled.ok) {
       throw new AppError('unprocessable', `fix the flow first: ${compiled.errors[0]!.message}`, { details: { errors: compiled.errors } });
     }
