@@ -71,6 +71,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       pool,
       plans,
       logger,
+      keyring,
       concurrency: options.workerConcurrency,
       pollIntervalMs: options.workerPollIntervalMs,
     });
@@ -83,7 +84,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   if (options.role === 'server' || options.role === 'all') {
     await ensureFirstAdmin(pool, { ...options.admin, dataDir: options.dataDir ?? '.sluice' }, logger);
     const auth = new Authenticator(pool);
-    const ingest = new IngestService(pool, db, plans);
+    const ingest = new IngestService(pool, db, plans, keyring);
     const routes: RouteDeclaration[] = [];
     const app = createHttpApp({
       auth,

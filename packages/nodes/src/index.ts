@@ -35,3 +35,4 @@ export function findNodeType(type: string): NodeType | undefined {
 export * from './define.js';
 export { RetryPolicySchema, retryDelayMs } from './retry.js';
 export { EgressRefusedError } from './egress.js';
+export { createMasker, maskValue } from './transform/mask.js';

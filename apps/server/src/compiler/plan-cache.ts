@@ -60,11 +60,12 @@ export class PlanCache {
     const row = rows[0];
     if (!row) return null;
     // Secrets are resolved here, in the process that runs the plan: the stored graph keeps only their names.
-    const result = await compileWithSecrets(row.graph, runContextFactory({ id: flowId, salt: row.salt }, this.pools, this.logger, this.egressFetch), this.vault);
+    const settings = FlowSettingsSchema.parse(row.settings);
+    const result = await compileWithSecrets(row.graph, runContextFactory({ id: flowId, salt: row.salt, pii: settings.pii }, this.pools, this.logger, this.egressFetch), this.vault);
     if (!result.ok) {
       // Deploy compiled this graph already; failing now means the node types changed underneath it.
       throw new Error(`flow ${flowId} version ${version} no longer compiles: ${result.errors.map((e) => e.message).join('; ')}`);
     }
-    return { ...result.plan, settings: FlowSettingsSchema.parse(row.settings) };
+    return { ...result.plan, settings };
   }
 }

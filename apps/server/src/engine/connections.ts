@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { CreateContext, SqlClient } from '@sluice/nodes';
+import type { PiiField } from '@sluice/shared';
 import { createPool } from '../storage/db.js';
 import type { Logger } from '../logger.js';
 
@@ -24,7 +25,7 @@ export class ExternalPools {
 }
 
 /** The context node runtimes are created with, for running (I/O allowed through the given services). */
-export function runContextFactory(flow: { id: string; salt: string }, pools: ExternalPools, logger: Logger, egressFetch: typeof fetch) {
+export function runContextFactory(flow: { id: string; salt: string; pii?: readonly PiiField[] }, pools: ExternalPools, logger: Logger, egressFetch: typeof fetch) {
   return (nodeId: string): CreateContext => ({
     flowId: flow.id,
     nodeId,
@@ -33,6 +34,7 @@ export function runContextFactory(flow: { id: string; salt: string }, pools: Ext
     postgres: (connectionString) => pools.get(connectionString),
     // The egress guard's fetch: nodes never reach link-local, metadata or unlisted private addresses.
     fetch: egressFetch,
+    pii: flow.pii,
   });
 }
 

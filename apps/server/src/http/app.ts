@@ -12,6 +12,7 @@ import { createMetricsRegistry } from '../observability/metrics.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
 import { secretRoutes } from './routes/secrets.js';
 import { webAppRoutes } from './static.js';
+import { corsPolicy, jsonShapeLimits, securityHeaders } from './hardening.js';
 
 /** Every route express knows, as `method path`, read from the routers themselves. */
 export function expressRoutes(routers: Router[]): string[] {
@@ -37,11 +38,14 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(securityHeaders({ tls: ctx.tls }));
   const api = express.Router();
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
   const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), secretRoutes(ctx)];
   // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
+  api.use(corsPolicy(ctx.corsOrigins));
   api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
+  api.use(jsonShapeLimits);
   for (const router of routers) api.use(router);
   assertEveryRouteDeclared(routers, ctx);
   // For the authorization test: the routes as express has them, to compare with the declarations.

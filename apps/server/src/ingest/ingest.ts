@@ -2,12 +2,14 @@
 // records with their jobs, and answer only after the commit.
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { AppError, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
+import { AppError, encryptsAtRest, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
 import { flowBacklog } from '../storage/sql/index.js';
 import type { PlanCache } from '../compiler/plan-cache.js';
 import { GroupCommitter } from './group-commit.js';
+import type { Keyring } from '../vault/keyring.js';
+import { sealJsonText } from '../vault/sealed-json.js';
 import { parseIngestBody } from './parse-body.js';
 
 export interface IngestRequest {
@@ -32,13 +34,16 @@ export class IngestService {
   private readonly committer: GroupCommitter;
   private readonly flows = new Map<string, Cached<Awaited<ReturnType<typeof getIngestTarget>>>>();
   private readonly backlog = new Map<string, Cached<number>>();
+  private readonly sealer: (json: string) => string;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly db: Db,
     private readonly plans: PlanCache,
+    keyring: Keyring,
   ) {
     this.committer = new GroupCommitter(pool);
+    this.sealer = (json) => sealJsonText(keyring, json);
   }
 
   /** Forget what is cached about a flow (after deploy, stop or delete in this process). */
@@ -86,7 +91,8 @@ export class IngestService {
     const receivedAt = new Date().toISOString();
     const correlationId = req.correlationId ?? uuidv7();
     const records: EngineRecord[] = data.map((d) => ({ id: uuidv7(), correlationId, receivedAt, data: d }));
-    await this.committer.commit({ flowId: req.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
+    const seal = encryptsAtRest(plan.settings) ? this.sealer : undefined;
+    await this.committer.commit({ flowId: req.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records, seal });
     const cachedBacklog = this.backlog.get(req.flowId);
     if (cachedBacklog) cachedBacklog.value += records.length;
     return { accepted: records.length, ids: records.map((r) => r.id) };

@@ -5,7 +5,16 @@ import { validationContextFactory } from '../../engine/connections.js';
 import { executeChunk } from '../../engine/execute.js';
 import type { ApiContext } from '../context.js';
 import { parseRequest } from '../validate.js';
-import { SecureRouter } from '../route-table.js';
+import { principalOf, SecureRouter } from '../route-table.js';
+import { maskersFor, mayReadPii, scrubError, type FlowMasker } from '../../pii/masking.js';
+
+/** A node's samples with the flow's PII fields masked, in place. */
+async function maskDryRunNode(node: DryRunNode, masker: FlowMasker): Promise<void> {
+  node.input = await masker.mask(node.input);
+  for (const [port, sample] of Object.entries(node.outputs)) node.outputs[port] = await masker.mask(sample);
+  const records = await masker.mask(node.errors.map((e) => e.record));
+  node.errors = node.errors.map((e, i) => ({ record: records[i], error: scrubError(e.error, masker, e.record) }));
+}
 
 /** A dry run gives up after this long; the compiled plan runs in memory, so this bounds CPU. */
 const DRY_RUN_TIMEOUT_MS = 10_000;
@@ -70,6 +79,8 @@ export function dryRunRoutes(ctx: ApiContext) {
     } finally {
       clearTimeout(timer);
     }
+    const masker = body.flowId && !mayReadPii(principalOf(res)) ? (await maskersFor(ctx.pool, [body.flowId])).get(body.flowId) : undefined;
+    if (masker) for (const node of nodes.values()) await maskDryRunNode(node, masker);
     res.json({ nodes: [...nodes.values()], durationMs: Date.now() - started });
   });
   return router.router;

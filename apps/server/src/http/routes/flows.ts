@@ -5,6 +5,7 @@ import { compileWithSecrets } from '../../compiler/compile-with-secrets.js';
 import { validationContextFactory } from '../../engine/connections.js';
 import { createFlow, deleteFlow, deployFlow, getFlow, listFlows, stopFlow, updateFlow } from '../../storage/flows.js';
 import { listDeadLetters } from '../../storage/dead-letters.js';
+import { deadLettersFor } from '../../pii/masking.js';
 import { loadFlowStats } from '../../storage/stats.js';
 import { getFlowMetrics } from '../../storage/metrics.js';
 import { isIngestContentType } from '../../ingest/parse-body.js';
@@ -126,7 +127,8 @@ export function flowRoutes(ctx: ApiContext) {
     const id = flowIdParam(req.params.id);
     await getFlow(ctx.db, id);
     const query = parseRequest(DeadLetterQuerySchema, req.query, 'query');
-    res.json(await listDeadLetters(ctx.pool, id, query));
+    const page = await listDeadLetters(ctx.pool, ctx.vault.keyring, id, query);
+    res.json({ ...page, items: await deadLettersFor(ctx.pool, principalOf(res), page.items) });
   });
 
   return router.router;
