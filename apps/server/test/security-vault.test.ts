@@ -140,6 +140,20 @@ describe('the vault', () => {
     await expect(new Vault(t.pool, new Keyring(parseKey(oldKey, 'old'))).valuesOf(['crm-token'])).rejects.toThrow(/does not have/);
   });
 
+  it('exports config JSON Schemas whose credential fields also accept a secret reference', async () => {
+    const types = await t.api<{ type: string; configSchema: { properties: Record<string, { anyOf?: { title?: string; properties?: object }[]; additionalProperties?: { anyOf?: unknown[] } }> } }[]>('GET', '/api/node-types');
+    const http = types.body.find((n) => n.type === 'sink.http')!.configSchema.properties;
+    const pg = types.body.find((n) => n.type === 'sink.postgres')!.configSchema.properties;
+    for (const field of [http.url!, pg.connectionString!]) {
+      expect(field.anyOf).toHaveLength(2);
+      expect(field.anyOf![1]).toMatchObject({ title: 'Secret', properties: { $secret: { type: 'string' } }, required: ['$secret'] });
+    }
+    expect(http.headers!.additionalProperties!.anyOf).toHaveLength(2);
+    // Fields that hold no credential stay plain (a JSONata rule, a table name).
+    expect(pg.table!.anyOf).toBeUndefined();
+    expect(JSON.stringify(types.body)).not.toContain('secretRef');
+  });
+
   it('refuses a key that is not 32 bytes of base64', () => {
     expect(() => loadKeyring({ key: Buffer.alloc(16).toString('base64'), dataDir })).toThrow(/32 random bytes/);
     expect(() => loadKeyring({ key: generateKey(), dataDir })).not.toThrow();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import type { EngineRecord, RecordError } from '@sluice/shared';
 import { defineNode, type SinkOutcome, type SqlClient } from '../define.js';
 import { dataPath, getPath } from '../path.js';
@@ -19,7 +20,8 @@ const PostgresConfigSchema = z
       .string()
       .min(1)
       .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
-      .describe('Where to write, e.g. postgresql://user:password@host:5432/db. Kept secret: never logged nor shown in errors.'),
+      .meta(SECRET_REF_META)
+      .describe('Where to write, e.g. postgresql://user:password@host:5432/db, or a vault secret holding it. Kept secret: never logged nor shown in errors.'),
     table: z
       .string()
       .max(127)
