@@ -7,6 +7,7 @@ import { DeadLettersPage } from '../dead-letters';
 import { ServerStatusBanner } from './ServerStatusBanner';
 import { can, SignInPage, useSession, useSignOut } from '../auth';
 import { TokensPage, UsersPage } from '../admin';
+import { SecretsPage } from '../secrets';
 
 function UserMenu() {
   const { data: session } = useSession();
@@ -55,6 +56,7 @@ function Layout() {
           <NavLink to="/dead-letters">Dead letters</NavLink>
           {can(session, 'tokens:own') && <NavLink to="/tokens">API tokens</NavLink>}
           {can(session, 'users:manage') && <NavLink to="/users">Users</NavLink>}
+          {can(session, 'secrets:manage') && <NavLink to="/secrets">Secrets</NavLink>}
         </nav>
         <UserMenu />
       </header>
@@ -85,6 +87,7 @@ const router = createBrowserRouter([
       { path: '/dead-letters', element: <DeadLettersPage /> },
       { path: '/tokens', element: <TokensPage /> },
       { path: '/users', element: <UsersPage /> },
+      { path: '/secrets', element: <SecretsPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },
