@@ -62,12 +62,17 @@ export const FlowSettingsSchema = z.object({
    */
   parallelism: parallelism.default(4),
   /** Fields of the records that hold personal data, masked in every view for callers without pii:read. Default none. */
-  pii: piiFields.default([]),
+  pii: piiFields
+    .default([])
+    .describe('Fields of the records that hold personal data. Shown masked (with the strategy) to everyone without the pii:read permission: in dead letters, dry runs and logs.'),
   /**
    * Encrypt the record payloads Sluice keeps (queued chunks, dead letters) with the vault key.
    * Default (unset): on when the flow declares PII fields.
    */
-  encryptAtRest: z.boolean().optional(),
+  encryptAtRest: z
+    .boolean()
+    .optional()
+    .describe('Encrypt the records Sluice keeps for this flow (queued chunks, dead letters) with the vault key. Default: on when PII fields are declared.'),
 });
 export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
 

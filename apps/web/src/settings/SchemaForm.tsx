@@ -272,7 +272,10 @@ function SecretToggle(props: { on: boolean; disabled: boolean; label: string; te
       data-testid={props.testId}
       onClick={props.onToggle}
     >
-      <span aria-hidden="true">🔑</span>
+      <svg aria-hidden="true" width="14" height="14" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round">
+        <circle cx="5" cy="8" r="3" />
+        <path d="M8 8h7M12.5 8v2.5M14.5 8v2" />
+      </svg>
     </button>
   );
 }
