@@ -91,6 +91,22 @@ describe('the vault', () => {
     expect((await t.api('GET', '/api/secrets', undefined, auth)).status).toBe(403);
     expect((await t.api('PUT', '/api/secrets/crm-token', { value: 'stolen' }, auth)).status).toBe(403);
     expect((await t.api('GET', '/api/secrets', undefined, { authorization: '' })).status).toBe(401);
+    // Whoever builds flows may see the names (to pick one in a node setting), never a value.
+    const names = await t.api<string[]>('GET', '/api/secrets/names', undefined, auth);
+    expect(names.status).toBe(200);
+    expect(names.body).toEqual(['crm-token']);
+    const consumer = await t.api<{ token: string }>('POST', '/api/tokens', { name: 'consumer', role: 'data_consumer' });
+    expect((await t.api('GET', '/api/secrets/names', undefined, { authorization: `Bearer ${consumer.body.token}` })).status).toBe(403);
+  });
+
+  it('detects a tampered ciphertext (GCM authentication) instead of returning garbage', async () => {
+    const { rows } = await t.pool.query('SELECT ciphertext, iv, tag, key_id FROM secrets WHERE name = $1', ['crm-token']);
+    const keyring = loadKeyring({ dataDir });
+    const sealed = { keyId: rows[0].key_id, iv: Buffer.from(rows[0].iv, 'base64'), tag: Buffer.from(rows[0].tag, 'base64'), ciphertext: Buffer.from(rows[0].ciphertext, 'base64') };
+    expect(keyring.open(sealed)).toBe(SECRET);
+    const flipped = Buffer.from(sealed.ciphertext);
+    flipped[0]! ^= 1;
+    expect(() => keyring.open({ ...sealed, ciphertext: flipped })).toThrow(/authenticate/);
   });
 
   it('refuses to deploy a flow whose secret is not set: 422 naming the node and config path', async () => {

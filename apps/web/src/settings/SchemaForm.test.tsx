@@ -99,7 +99,7 @@ const validateSchema = {
 const tagsSchema = { type: 'object', properties: { tags: { type: 'array', items: { type: 'string' }, description: 'Labels.' } } };
 
 /** Renders a SchemaForm that keeps its own value, and records every change. */
-function renderForm(schema: unknown, initial: Record<string, unknown>, errors: FormError[] = []) {
+function renderForm(schema: unknown, initial: Record<string, unknown>, errors: FormError[] = [], secretNames: string[] = []) {
   const changes: { value: Record<string, unknown>; path: readonly (string | number)[] }[] = [];
   function Host() {
     const [value, setValue] = useState(initial);
@@ -109,6 +109,7 @@ function renderForm(schema: unknown, initial: Record<string, unknown>, errors: F
         value={value}
         idPrefix="n1"
         errors={errors}
+        secretNames={secretNames}
         onChange={(next, path) => {
           changes.push({ value: next, path });
           setValue(next);
@@ -178,10 +179,14 @@ describe('SchemaForm', () => {
       ...httpSchema,
       properties: { ...httpSchema.properties, url: { ...httpSchema.properties.url, secretRef: true }, headers: { ...httpSchema.properties.headers, additionalProperties: { type: 'string', maxLength: 8000, secretRef: true } } },
     });
-    const { last } = renderForm(schema, { url: 'https://a.example', headers: { Authorization: 'Bearer x' } });
+    const { last } = renderForm(schema, { url: 'https://a.example', headers: { Authorization: 'Bearer x' } }, [], ['crm-token', 'crm-url']);
     expect(screen.getByTestId('input-url')).toHaveProperty('value', 'https://a.example');
     fireEvent.click(screen.getByTestId('secret-toggle-url'));
     expect(last()?.url).toEqual({ $secret: '' });
+    // The secret names are offered as suggestions.
+    const list = screen.getByTestId('secret-names');
+    expect(screen.getByTestId('secret-url').getAttribute('list')).toBe(list.id);
+    expect([...list.querySelectorAll('option')].map((o) => o.getAttribute('value'))).toEqual(['crm-token', 'crm-url']);
     fireEvent.change(screen.getByTestId('secret-url'), { target: { value: 'crm-url' } });
     expect(last()?.url).toEqual({ $secret: 'crm-url' });
 

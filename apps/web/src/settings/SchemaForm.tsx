@@ -18,10 +18,14 @@ export interface SchemaFormProps {
   /** Makes input ids unique on the page (e.g. the node id). */
   idPrefix: string;
   readOnly?: boolean;
+  /** Names of vault secrets, suggested where a field takes a secret. Default none. */
+  secretNames?: readonly string[];
 }
 
 interface FormContextValue {
   idPrefix: string;
+  /** The id of the datalist of secret names, when there are any. */
+  secretList: string | undefined;
   errors: Map<string, string[]>;
   readOnly: boolean;
   set(path: readonly PathSegment[], value: unknown): void;
@@ -44,7 +48,7 @@ function useForm(): FormContextValue {
  * <SchemaForm schema={type.configSchema} value={node.config} idPrefix={node.id}
  *   errors={issues} onChange={(config) => updateConfig(node.id, config)} />
  */
-export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, errors = [], idPrefix, readOnly = false }: SchemaFormProps) {
+export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, errors = [], idPrefix, readOnly = false, secretNames = [] }: SchemaFormProps) {
   const schema = useMemo(() => parseJsonSchema(rawSchema), [rawSchema]);
   const value = useMemo(() => (isPlainObject(rawValue) ? rawValue : {}), [rawValue]);
   const attached = useMemo(() => attachErrors(errors, fieldPaths(schema, value)), [errors, schema, value]);
@@ -57,7 +61,9 @@ export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, error
     latest.current.onChange(isPlainObject(updated) ? updated : {}, path);
   }, []);
 
-  const ctx = useMemo<FormContextValue>(() => ({ idPrefix, errors: attached.byField, readOnly, set }), [idPrefix, attached.byField, readOnly, set]);
+  const listId = useId();
+  const secretList = secretNames.length > 0 ? listId : undefined;
+  const ctx = useMemo<FormContextValue>(() => ({ idPrefix, secretList, errors: attached.byField, readOnly, set }), [idPrefix, secretList, attached.byField, readOnly, set]);
   const properties = Object.entries(schema.properties ?? {});
   const required = new Set(schema.required ?? []);
 
@@ -72,6 +78,13 @@ export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, error
           </ul>
         )}
         {properties.length === 0 && <p className="muted sf-nothing">This node has no settings.</p>}
+        {secretList && (
+          <datalist id={secretList} data-testid="secret-names">
+            {secretNames.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        )}
         {properties.map(([name, prop]) => (
           <SchemaField key={name} name={name} schema={prop} path={[name]} value={value[name]} required={required.has(name)} />
         ))}
@@ -285,7 +298,7 @@ function SecretToggle(props: { on: boolean; disabled: boolean; label: string; te
  * reference to a vault secret that is resolved when the flow is deployed.
  */
 function SecretableField(props: FieldProps & { text: JsonSchema }) {
-  const { set, readOnly } = useForm();
+  const { set, readOnly, secretList } = useForm();
   const key = pathKey(props.path);
   const label = props.label ?? humanise(props.name);
   const ref = isSecretRef(props.value) ? props.value : null;
@@ -308,6 +321,7 @@ function SecretableField(props: FieldProps & { text: JsonSchema }) {
           <input
             id={ids.input}
             className="sf-secret-name"
+            list={secretList}
             aria-describedby={described}
             aria-invalid={invalid || undefined}
             value={ref?.$secret ?? ''}
@@ -691,7 +705,7 @@ function fromEntries(entries: readonly Entry[]): Record<string, string | { $secr
 
 /** Records of strings (HTTP headers): name/value rows. A row with no name yet is kept on screen only. */
 const MapField = memo(function MapField(props: FieldProps & { secrets: boolean }) {
-  const { set, readOnly, idPrefix, errors } = useForm();
+  const { set, readOnly, idPrefix, errors, secretList } = useForm();
   const schema = withoutNull(props.schema);
   const [entries, setEntries] = useState<Entry[]>(() => toEntries(props.value));
   const emitted = useRef<unknown>(props.value);
@@ -744,6 +758,7 @@ const MapField = memo(function MapField(props: FieldProps & { secrets: boolean }
                 <input
                   aria-label={`${humanise(noun)} ${i + 1} ${entry.secret ? 'secret name' : 'value'}`}
                   className={entry.secret ? 'sf-secret-name' : undefined}
+                  list={entry.secret ? secretList : undefined}
                   value={entry.value}
                   placeholder={entry.secret ? 'secret name, e.g. crm-token' : undefined}
                   disabled={readOnly}

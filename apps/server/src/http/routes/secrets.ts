@@ -16,6 +16,11 @@ export function secretRoutes(ctx: ApiContext) {
     res.json(await ctx.vault.list());
   });
 
+  // Names only, for whoever builds flows: the settings form offers them when a field takes a secret.
+  router.get('/secrets/names', 'flows:write', async (_req, res) => {
+    res.json((await ctx.vault.list()).map((s) => s.name));
+  });
+
   router.put('/secrets/:name', 'secrets:manage', async (req, res) => {
     const name = nameParam(req.params.name);
     const body = parseRequest(PutSecretBodySchema, req.body);
