@@ -118,6 +118,26 @@ describe('the vault', () => {
     expect(deploy.body.error.message).toContain('"crm"');
   });
 
+  it('refuses a secret where a node takes no credential, so it cannot be copied into records and shown', async () => {
+    const designer = await t.api<{ token: string }>('POST', '/api/tokens', { name: 'designer 2', role: 'flow_designer' });
+    const graph: Graph = {
+      name: 'exfiltrate',
+      nodes: [
+        { id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } },
+        { id: 'copy', type: 'transform.map', config: { keepUnmapped: true, mappings: [{ target: 'leak', template: { $secret: 'crm-token' } }] }, position: { x: 0, y: 0 } },
+        { id: 'out', type: 'sink.log', config: {}, position: { x: 0, y: 0 } },
+      ],
+      edges: [
+        { id: 'e1', source: 'in', sourcePort: 'out', target: 'copy' },
+        { id: 'e2', source: 'copy', sourcePort: 'out', target: 'out' },
+      ],
+    };
+    const dry = await t.api<{ error: { details: { errors: { nodeId: string; path: string; message: string }[] } } }>('POST', '/api/dry-run', { graph, records: [{ n: 1 }] }, { authorization: `Bearer ${designer.body.token}` });
+    expect(dry.status).toBe(422);
+    expect(dry.body.error.details.errors).toContainEqual({ nodeId: 'copy', path: 'config.mappings[0].template', message: expect.stringContaining('takes a credential') });
+    expect(JSON.stringify(dry.body)).not.toContain('crm-9f8e');
+  });
+
   it('resolves the reference into the running plan only: the receiver gets the value, the stored flow keeps the name', async () => {
     const flow = await deployFlow(t, headerFlow(receiverUrl, { $secret: 'crm-token' }));
     expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);

@@ -3,6 +3,7 @@
 import { GraphSchema, formatPath, type Graph, type Issue } from '@sluice/shared';
 import { findNodeType, NodeConfigError, type CreateContext, type NodeRuntime, type NodeType } from '@sluice/nodes';
 import { resolveSecretRefs } from '../vault/resolve.js';
+import { describePatterns, secretFieldPatterns, takesSecret } from '../vault/secret-fields.js';
 
 export interface PlanNode {
   id: string;
@@ -51,10 +52,15 @@ export function compileGraph(input: unknown, contextFor: ContextFactory, secrets
       errors.push({ nodeId: node.id, path: 'type', message: `unknown node type "${node.type}"` });
       continue;
     }
-    const resolved = resolveSecretRefs(node.config, secrets);
+    const patterns = secretFieldPatterns(type);
+    const resolved = resolveSecretRefs(node.config, secrets, (path) => takesSecret(patterns, path));
     if (resolved.missing.length > 0) {
       for (const m of resolved.missing) {
-        errors.push({ nodeId: node.id, path: m.path, message: `secret "${m.name}" is not set; a system admin sets it on the Secrets page` });
+        const message =
+          m.problem === 'missing'
+            ? `secret "${m.name}" is not set; a system admin sets it on the Secrets page`
+            : `a secret can be used only where ${type.type} takes a credential${patterns.length ? ` (${describePatterns(patterns)})` : ' (it takes none)'}, not here`;
+        errors.push({ nodeId: node.id, path: m.path, message });
       }
       continue;
     }

@@ -6,6 +6,8 @@ export interface MissingSecret {
   /** "config.headers.Authorization" */
   path: string;
   name: string;
+  /** 'missing': no such secret; 'misplaced': a field that does not take a secret. */
+  problem: 'missing' | 'misplaced';
 }
 
 /** Every secret name referenced in `value` (a node config, or a whole graph). */
@@ -16,13 +18,24 @@ export function secretNamesIn(value: unknown, into = new Set<string>()): Set<str
   return into;
 }
 
-/** A copy of `config` with every reference replaced by its value; references with no value are listed. */
-export function resolveSecretRefs(config: unknown, values: ReadonlyMap<string, string>): { config: unknown; missing: MissingSecret[] } {
+/**
+ * A copy of `config` with every reference replaced by its value. References with no value, and
+ * references in fields `allowed` refuses (not a credential field), are listed and left empty.
+ */
+export function resolveSecretRefs(
+  config: unknown,
+  values: ReadonlyMap<string, string>,
+  allowed: (path: readonly (string | number)[]) => boolean = () => true,
+): { config: unknown; missing: MissingSecret[] } {
   const missing: MissingSecret[] = [];
   const walk = (value: unknown, path: (string | number)[]): unknown => {
     if (isSecretRef(value)) {
+      if (!allowed(path)) {
+        missing.push({ path: formatPath(['config', ...path]), name: value.$secret, problem: 'misplaced' });
+        return '';
+      }
       const resolved = values.get(value.$secret);
-      if (resolved === undefined) missing.push({ path: formatPath(['config', ...path]), name: value.$secret });
+      if (resolved === undefined) missing.push({ path: formatPath(['config', ...path]), name: value.$secret, problem: 'missing' });
       return resolved ?? '';
     }
     if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i]));
