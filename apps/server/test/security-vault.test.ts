@@ -190,6 +190,22 @@ describe('the vault', () => {
     expect(JSON.stringify(types.body)).not.toContain('secretRef');
   });
 
+  it('gives processes starting at once on an empty data dir one and the same generated key', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-key-race-'));
+    try {
+      const script = `import('${path.join(REPO, 'apps/server/src/vault/keyring.ts')}').then((m) => console.log(m.loadKeyring({ dataDir: process.argv[1] }).currentId))`;
+      const runs = await Promise.all(
+        Array.from({ length: 4 }, () => promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script, dir], { cwd: REPO })),
+      );
+      const ids = new Set(runs.map((r) => r.stdout.trim()));
+      expect(ids.size).toBe(1);
+      expect([...ids][0]).toMatch(/^[0-9a-f]{16}$/);
+      expect(fs.readdirSync(dir)).toEqual(['secret-key']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a key that is not 32 bytes of base64', () => {
     expect(() => loadKeyring({ key: Buffer.alloc(16).toString('base64'), dataDir })).toThrow(/32 random bytes/);
     expect(() => loadKeyring({ key: generateKey(), dataDir })).not.toThrow();

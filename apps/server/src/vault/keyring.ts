@@ -122,11 +122,18 @@ function readKeyLines(file: string): Buffer[] {
 
 function readOrCreateKeyFile(file: string): Buffer {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  try {
-    // 'wx': only one process creates it; the others read what it wrote.
-    fs.writeFileSync(file, `${generateKey()}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  if (!fs.existsSync(file)) {
+    // Written whole under a temporary name, then linked into place: link fails if another process
+    // got there first, and nobody ever reads a half-written key.
+    const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+    fs.writeFileSync(temporary, `${generateKey()}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      fs.linkSync(temporary, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(temporary, { force: true });
+    }
   }
   return parseKey(fs.readFileSync(file, 'utf8'), file);
 }
