@@ -18,7 +18,7 @@ import { LoginLimiter } from './auth/rate-limit.js';
 import type { RouteDeclaration } from './http/route-table.js';
 import { loadKeyring, type Keyring } from './vault/keyring.js';
 import { Vault } from './vault/secrets.js';
-import { createEgressFetch, egressPolicy } from './egress/guard.js';
+import { createEgressFetch, createEgressSocket, egressPolicy } from './egress/guard.js';
 
 export interface SluiceOptions {
   databaseUrl: string;
@@ -60,10 +60,11 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   const pool = createPool(options.databaseUrl, 20);
   await applyMigrations(pool);
   const db = createDb(pool);
-  const externalPools = new ExternalPools();
+  const egress = egressPolicy(options.egressAllow);
+  const externalPools = new ExternalPools(createEgressSocket(egress));
   const keyring = options.keyring ?? loadKeyring({ key: process.env.SLUICE_SECRET_KEY, previous: process.env.SLUICE_SECRET_KEY_PREVIOUS, dataDir: options.dataDir ?? '.sluice' });
   const vault = new Vault(pool, keyring);
-  const plans = new PlanCache(db, externalPools, logger, vault, createEgressFetch(egressPolicy(options.egressAllow)));
+  const plans = new PlanCache(db, externalPools, logger, vault, createEgressFetch(egress));
 
   let worker: EngineWorker | null = null;
   if (options.role === 'worker' || options.role === 'all') {

@@ -52,6 +52,10 @@ describe('the egress guard', () => {
     const res = await allowed(`${base}/ok`);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('ok');
+    // localhost resolves to ::1 and 127.0.0.1: the socket gets only the address the list allows.
+    const byName = await createEgressFetch(egressPolicy(['127.0.0.1']))(`${base.replace('127.0.0.1', 'localhost')}/ok`);
+    expect(byName.status).toBe(200);
+    await byName.body?.cancel();
     expect(refusal(egressPolicy(['crm.internal']), '10.0.0.5', 'crm.internal')).toBeNull();
     expect(refusal(egressPolicy([]), '93.184.216.34', 'example.com')).toBeNull();
   });
@@ -76,10 +80,51 @@ describe('the egress guard', () => {
 describe('a refused request in a flow', () => {
   let t: TestSluice;
   beforeAll(async () => {
-    t = await startTestSluice();
+    // No allow list at all: even the test Postgres on loopback is out of reach for sinks.
+    t = await startTestSluice({ egressAllow: [] });
   });
   afterAll(async () => {
     await t?.stop();
+  });
+
+  it('refuses database connections of sink.postgres the same way: permanent, with the reason', async () => {
+    const sink = (id: string, connectionString: string) => ({
+      id,
+      type: 'sink.postgres',
+      config: { connectionString, table: 'egress_out', createTable: true, columns: [{ name: 'n', type: 'integer' }], retry: { strategy: 'fixed', maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 100 } },
+      position: { x: 0, y: 0 },
+    });
+    const graph: Graph = {
+      name: 'ssrf-pg',
+      nodes: [
+        { id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } },
+        sink('loopback', t.databaseUrl),
+        sink('meta', 'postgresql://u@169.254.169.254:5432/db'),
+        sink('named', t.databaseUrl.replace('127.0.0.1', 'localhost')),
+      ],
+      edges: [
+        { id: 'e1', source: 'in', sourcePort: 'out', target: 'loopback' },
+        { id: 'e2', source: 'in', sourcePort: 'out', target: 'meta' },
+        { id: 'e3', source: 'in', sourcePort: 'out', target: 'named' },
+      ],
+    };
+    const flow = await deployFlow(t, graph);
+    expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);
+    type Page = { items: { nodeId: string; attempts: number; error: { kind: string; message: string } }[] };
+    const items = await waitFor('three dead letters', async () => {
+      const page = await t.api<Page>('GET', `/api/flows/${flow.id}/dead-letters`);
+      return page.body.items.length === 3 ? page.body.items : undefined;
+    });
+    const byNode = Object.fromEntries(items.map((i) => [i.nodeId, i]));
+    for (const node of ['loopback', 'meta', 'named']) {
+      expect(byNode[node]!.error.kind, node).toBe('permanent');
+      expect(byNode[node]!.attempts, node).toBe(1);
+    }
+    expect(byNode.loopback!.error.message).toMatch(/127\.0\.0\.1 is a private or loopback address; list it in SLUICE_EGRESS_ALLOW/);
+    expect(byNode.meta!.error.message).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    expect(byNode.named!.error.message).toMatch(/localhost .* private or loopback/);
+    const { rows } = await t.pool.query(`SELECT to_regclass('egress_out') AS t`);
+    expect(rows[0].t).toBeNull();
   });
 
   it('is a permanent failure: one dead letter with the reason, no retries', async () => {

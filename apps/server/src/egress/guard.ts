@@ -4,7 +4,7 @@
 // own lookup, so the address checked is the address connected to (no DNS-rebinding gap). Redirects
 // are followed by hand, each hop checked again.
 import dns from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, Socket } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import { Agent } from 'undici';
 import { EgressRefusedError } from '@sluice/nodes';
@@ -90,17 +90,19 @@ export function refusal(policy: EgressPolicy, address: string, host: string): st
   return null;
 }
 
-/** The socket's DNS lookup: resolves, checks every answer, and connects only to checked addresses. */
+/**
+ * The socket's DNS lookup: resolves, checks every answer, and hands the socket only the answers that
+ * pass (localhost's ::1 may be refused while its 127.0.0.1 is allowed); none passing is a refusal.
+ */
 function guardedLookup(policy: EgressPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { all: true, family: options.family, hints: options.hints }, (err, addresses) => {
       if (err) return callback(err, '', 0);
-      for (const { address } of addresses) {
-        const why = refusal(policy, address, hostname);
-        if (why) return callback(new EgressRefusedError(why), '', 0);
-      }
-      if (options.all) callback(null, addresses);
-      else callback(null, addresses[0]!.address, addresses[0]!.family);
+      const passing = addresses.filter(({ address }) => refusal(policy, address, hostname) === null);
+      const first = passing[0];
+      if (!first) return callback(new EgressRefusedError(refusal(policy, addresses[0]?.address ?? hostname, hostname) ?? `${hostname} has no address`), '', 0);
+      if (options.all) callback(null, passing);
+      else callback(null, first.address, first.family);
     });
   };
 }
@@ -122,6 +124,32 @@ function egressCause(err: unknown): EgressRefusedError | null {
     if (e instanceof EgressRefusedError) return e;
   }
   return null;
+}
+
+/**
+ * A socket factory for pg (`new pg.Pool({ stream })`): database connections a sink opens go through
+ * the same checks — the host's resolved address is checked inside the socket's lookup. A Unix
+ * socket path is local and allowed.
+ */
+export function createEgressSocket(policy: EgressPolicy): () => Socket {
+  const lookup = guardedLookup(policy);
+  return () => {
+    const socket = new Socket();
+    const connect = socket.connect.bind(socket);
+    // pg calls connect(port, host), or connect(path) for a Unix socket.
+    const guarded = (port: number | string, host?: string): Socket => {
+      if (typeof port === 'string' || host === undefined) return connect(String(port));
+      const bare = host.replace(/^\[|\]$/g, '');
+      const why = isIP(bare) !== 0 ? refusal(policy, bare, bare) : METADATA_HOSTS.has(bare.toLowerCase()) ? `${bare} is a cloud metadata service; Sluice never sends there` : null;
+      if (why) {
+        process.nextTick(() => socket.destroy(new EgressRefusedError(why)));
+        return socket;
+      }
+      return connect({ port, host, lookup });
+    };
+    socket.connect = guarded as typeof socket.connect;
+    return socket;
+  };
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);

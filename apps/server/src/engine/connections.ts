@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type pg from 'pg';
 import type { CreateContext, SqlClient } from '@sluice/nodes';
 import type { PiiField } from '@sluice/shared';
@@ -8,10 +9,13 @@ import type { Logger } from '../logger.js';
 export class ExternalPools {
   private readonly pools = new Map<string, pg.Pool>();
 
+  /** `socket`: the egress guard's socket factory, so sinks reach only the databases it allows. */
+  constructor(private readonly socket?: () => Socket) {}
+
   get(connectionString: string): SqlClient {
     let pool = this.pools.get(connectionString);
     if (!pool) {
-      pool = createPool(connectionString, 4);
+      pool = createPool(connectionString, 4, this.socket);
       this.pools.set(connectionString, pool);
     }
     return pool;
