@@ -87,6 +87,8 @@ export function spawnSluice(options: SpawnOptions): SluiceProcess {
     DATABASE_URL: options.databaseUrl,
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
+    // The bench's sinks listen on loopback, which the egress guard refuses unless listed.
+    SLUICE_EGRESS_ALLOW: '127.0.0.1',
     SLUICE_ADMIN_EMAIL: BENCH_ADMIN.email,
     SLUICE_ADMIN_PASSWORD: BENCH_ADMIN.password,
   };

@@ -32,6 +32,10 @@ export const ConfigSchema = z.object({
   tlsClientCa: z.string().min(1).optional(),
   /** Pepper for source API key hashes; every server process must share it. Default: `<dataDir>/key-pepper`. */
   keyPepper: z.string().min(16, 'SLUICE_KEY_PEPPER needs at least 16 characters').optional(),
+  /** SLUICE_EGRESS_ALLOW: comma-separated private addresses, CIDRs or host names that outbound requests may reach. Default none. */
+  egressAllow: z.array(z.string()).default([]),
+  /** SLUICE_CORS_ORIGINS: comma-separated origins allowed to call the API from a browser. Default none (CORS closed). */
+  corsOrigins: z.array(z.string().url()).default([]),
   /** Log level. Default info. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((c, ctx) => {
@@ -39,6 +43,10 @@ export const ConfigSchema = z.object({
   if (c.tlsClientCa !== undefined && c.tlsCert === undefined) ctx.addIssue({ code: 'custom', path: ['tlsClientCa'], message: 'SLUICE_TLS_CLIENT_CA needs SLUICE_TLS_CERT and SLUICE_TLS_KEY' });
 });
 export type Config = z.infer<typeof ConfigSchema>;
+
+function list(value: string | undefined): string[] | undefined {
+  return value ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined;
+}
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const roleArg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length);
@@ -51,6 +59,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     ingestLimitBytes: env.SLUICE_INGEST_LIMIT_BYTES || undefined,
     workerConcurrency: env.SLUICE_WORKER_CONCURRENCY || undefined,
     logLevel: env.LOG_LEVEL || undefined,
+    egressAllow: list(env.SLUICE_EGRESS_ALLOW),
+    corsOrigins: list(env.SLUICE_CORS_ORIGINS),
     adminEmail: env.SLUICE_ADMIN_EMAIL || undefined,
     adminPassword: env.SLUICE_ADMIN_PASSWORD || undefined,
     tlsCert: env.SLUICE_TLS_CERT || undefined,

@@ -60,6 +60,8 @@ async function main(): Promise<void> {
       admin: { email: config.adminEmail, password: config.adminPassword },
       tls: config.tlsCert && config.tlsKey ? { certFile: config.tlsCert, keyFile: config.tlsKey, clientCaFile: config.tlsClientCa } : undefined,
       keyPepper: config.keyPepper,
+      egressAllow: config.egressAllow,
+      corsOrigins: config.corsOrigins,
     });
   } catch (err) {
     // Do not leave the embedded Postgres running behind a failed start.

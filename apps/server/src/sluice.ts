@@ -21,6 +21,9 @@ import type { RouteDeclaration } from './http/route-table.js';
 import { AuditLog } from './audit/audit-log.js';
 import { SourceAuthenticator } from './ingest/source-auth.js';
 import { loadKeyPepper } from './ingest/source-keys.js';
+import { loadKeyring, type Keyring } from './vault/keyring.js';
+import { Vault } from './vault/secrets.js';
+import { createEgressFetch, createEgressSocket, egressPolicy } from './egress/guard.js';
 
 export interface SluiceOptions {
   databaseUrl: string;
@@ -49,6 +52,12 @@ export interface SluiceOptions {
   keyPepper?: string;
   /** How long repeated failures (bad ingest keys, 401s) are coalesced into one audit entry, ms. Default 60 000. */
   auditCoalesceMs?: number;
+  /** The vault's keys. Default: SLUICE_SECRET_KEY / SLUICE_SECRET_KEY_PREVIOUS, else the key file in the data dir. */
+  keyring?: Keyring;
+  /** SLUICE_EGRESS_ALLOW: private addresses, CIDRs or host names outbound requests may reach. Default none. */
+  egressAllow?: string[];
+  /** Origins allowed to call the API from a browser (CORS). Default none: CORS stays closed. */
+  corsOrigins?: string[];
 }
 
 export interface Sluice {
@@ -67,10 +76,13 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   const pool = createPool(options.databaseUrl, 20);
   await applyMigrations(pool);
   const db = createDb(pool);
-  const externalPools = new ExternalPools();
-  const plans = new PlanCache(db, externalPools, logger);
+  const egress = egressPolicy(options.egressAllow);
+  const externalPools = new ExternalPools(createEgressSocket(egress));
+  const keyring = options.keyring ?? loadKeyring({ key: process.env.SLUICE_SECRET_KEY, previous: process.env.SLUICE_SECRET_KEY_PREVIOUS, dataDir: options.dataDir ?? '.sluice' });
+  const vault = new Vault(pool, keyring);
+  const plans = new PlanCache(db, externalPools, logger, vault, createEgressFetch(egress));
   // Both roles take records in: servers from HTTP pushes, workers from pulls and brokers.
-  const ingest = new IngestService(pool, db, plans);
+  const ingest = new IngestService(pool, db, plans, keyring);
 
   let worker: EngineWorker | null = null;
   if (options.role === 'worker' || options.role === 'all') {
@@ -78,6 +90,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       pool,
       plans,
       logger,
+      keyring,
       concurrency: options.workerConcurrency,
       pollIntervalMs: options.workerPollIntervalMs,
     });
@@ -104,6 +117,9 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       audit,
       sourceAuth: new SourceAuthenticator(pool, keyPepper),
       keyPepper,
+      corsOrigins: options.corsOrigins ?? [],
+      vault,
+      secretsChanged: () => plans.clear(),
       pool,
       db,
       plans,

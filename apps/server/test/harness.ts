@@ -67,6 +67,8 @@ export async function startTestSluice(options: Partial<SluiceOptions> = {}): Pro
     workerPollIntervalMs: 200,
     admin: TEST_ADMIN,
     dataDir: '/tmp/sluice-test-unused',
+    // Test sinks listen on loopback, which the egress guard refuses unless listed.
+    egressAllow: ['127.0.0.1'],
     ...options,
   });
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });

@@ -10,7 +10,7 @@ const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 /** A real worker process (`--role=worker`), as an operator runs it. */
 function startWorkerProcess(databaseUrl: string): { child: ChildProcess; log: string[] } {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--role=worker'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', SLUICE_WORKER_CONCURRENCY: '8' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', SLUICE_WORKER_CONCURRENCY: '8', SLUICE_EGRESS_ALLOW: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log: string[] = [];

@@ -48,6 +48,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       DATABASE_URL: url.toString(),
       PORT: String(port),
       HOST: '127.0.0.1',
+      SLUICE_EGRESS_ALLOW: '127.0.0.1',
       LOG_LEVEL: 'warn',
       SLUICE_ADMIN_EMAIL: E2E_ADMIN.email,
       SLUICE_ADMIN_PASSWORD: E2E_ADMIN.password,

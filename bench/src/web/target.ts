@@ -32,6 +32,8 @@ export async function startAllInOne(databaseUrl: string): Promise<AllInOne> {
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
+    // The bench's sinks listen on loopback, which the egress guard refuses unless listed.
+    SLUICE_EGRESS_ALLOW: '127.0.0.1',
     PORT: String(port),
     SLUICE_ADMIN_EMAIL: BENCH_ADMIN.email,
     SLUICE_ADMIN_PASSWORD: BENCH_ADMIN.password,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { EngineRecord, NodeKind, RecordError } from '@sluice/shared';
+import type { EngineRecord, NodeKind, PiiField, RecordError } from '@sluice/shared';
 import type { WebhookAuth } from './source/webhook.js';
 
 /**
@@ -40,6 +40,8 @@ export interface CreateContext {
   postgres(connectionString: string): SqlClient;
   /** `fetch`, injectable for tests. */
   fetch: typeof fetch;
+  /** The flow's declared PII fields: what a node that logs or reports record data must mask. Default none. */
+  pii?: readonly PiiField[];
 }
 
 /** Given to each batch call. */

@@ -36,3 +36,5 @@ export * from './define.js';
 export { WebhookAuthSchema, type WebhookAuth } from './source/webhook.js';
 export { RetryPolicySchema, retryDelayMs } from './retry.js';
 export { compileExpression, NOT_DIRECT, type Expression } from './jsonata.js';
+export { EgressRefusedError } from './egress.js';
+export { createMasker, maskValue } from './transform/mask.js';

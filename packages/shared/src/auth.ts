@@ -16,6 +16,7 @@ export const PermissionSchema = z.enum([
   'tokens:own',
   'users:manage',
   'audit:read',
+  'secrets:manage',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;
 

@@ -13,6 +13,8 @@ export const DryRunBodySchema = z.object({
   records: z.array(z.record(z.string(), z.unknown())).min(1, 'send at least one record').max(DRY_RUN_MAX_RECORDS),
   /** Which source the records enter at; default: every source. */
   sourceNodeId: z.string().max(64).optional(),
+  /** The flow being edited: its declared PII fields are masked in the results for callers without pii:read. */
+  flowId: z.string().uuid().optional(),
 });
 export type DryRunBody = z.infer<typeof DryRunBodySchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IssueSchema } from './errors.js';
+import { PiiFieldSchema } from './pii.js';
 
 /** Node and edge ids: short, URL- and log-safe. */
 export const ElementIdSchema = z
@@ -38,6 +39,16 @@ export type Graph = z.infer<typeof GraphSchema>;
 const chunkSize = z.number().int().min(1).max(5000);
 const maxBacklog = z.number().int().min(1).max(10_000_000);
 const parallelism = z.number().int().min(1).max(64);
+const piiFields = z
+  .array(PiiFieldSchema)
+  .max(200)
+  .superRefine((fields, ctx) => {
+    const seen = new Set<string>();
+    fields.forEach((f, i) => {
+      if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: [i, 'path'], message: `"${f.path}" is declared twice` });
+      seen.add(f.path);
+    });
+  });
 
 /** Per-flow settings that govern the engine, each with its default. */
 export const FlowSettingsSchema = z.object({
@@ -50,14 +61,33 @@ export const FlowSettingsSchema = z.object({
    * never take every worker slot from the others.
    */
   parallelism: parallelism.default(4),
+  /** Fields of the records that hold personal data, masked in every view for callers without pii:read. Default none. */
+  pii: piiFields
+    .default([])
+    .describe('Fields of the records that hold personal data. Shown masked (with the strategy) to everyone without the pii:read permission: in dead letters, dry runs and logs.'),
+  /**
+   * Encrypt the record payloads Sluice keeps (queued chunks, dead letters) with the vault key.
+   * Default (unset): on when the flow declares PII fields.
+   */
+  encryptAtRest: z
+    .boolean()
+    .optional()
+    .describe('Encrypt the records Sluice keeps for this flow (queued chunks, dead letters) with the vault key. Default: on when PII fields are declared.'),
 });
 export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
+
+/** Are this flow's record payloads encrypted at rest? The setting, else on when it declares PII. */
+export function encryptsAtRest(settings: Pick<FlowSettings, 'encryptAtRest' | 'pii'>): boolean {
+  return settings.encryptAtRest ?? settings.pii.length > 0;
+}
 
 /** Settings in a create or update body: only what is given changes (no defaults filled in here). */
 export const FlowSettingsPatchSchema = z.object({
   chunkSize: chunkSize.optional(),
   maxBacklog: maxBacklog.optional(),
   parallelism: parallelism.optional(),
+  pii: piiFields.optional(),
+  encryptAtRest: z.boolean().optional(),
 });
 export type FlowSettingsPatch = z.infer<typeof FlowSettingsPatchSchema>;
 

@@ -12,3 +12,5 @@ export * from './metrics.js';
 export * from './auth.js';
 export * from './audit.js';
 export * from './source-key.js';
+export * from './secret.js';
+export * from './pii.js';

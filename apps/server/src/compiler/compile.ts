@@ -2,6 +2,8 @@
 // worker, so what the editor shows as an error is exactly what deploy refuses.
 import { GraphSchema, formatPath, type Graph, type Issue } from '@sluice/shared';
 import { findNodeType, NodeConfigError, type CreateContext, type NodeRuntime, type NodeType } from '@sluice/nodes';
+import { resolveSecretRefs } from '../vault/resolve.js';
+import { describePatterns, secretFieldPatterns, takesSecret } from '../vault/secret-fields.js';
 
 export interface PlanNode {
   id: string;
@@ -27,7 +29,11 @@ export type CompileResult = { ok: true; plan: Plan; errors: [] } | { ok: false; 
 /** Services for node runtimes; `validateOnly` contexts must do no I/O. */
 export type ContextFactory = (nodeId: string) => CreateContext;
 
-export function compileGraph(input: unknown, contextFor: ContextFactory): CompileResult {
+/**
+ * `secrets`: the values of the vault secrets the graph references (`{ "$secret": name }`), given by
+ * the caller (see compileWithSecrets); a reference without a value is an error on its node.
+ */
+export function compileGraph(input: unknown, contextFor: ContextFactory, secrets: ReadonlyMap<string, string> = new Map()): CompileResult {
   const parsed = GraphSchema.safeParse(input);
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((issue) => issueForGraphPath(input, issue.path, issue.message)) };
@@ -46,7 +52,19 @@ export function compileGraph(input: unknown, contextFor: ContextFactory): Compil
       errors.push({ nodeId: node.id, path: 'type', message: `unknown node type "${node.type}"` });
       continue;
     }
-    const config = type.config.safeParse(node.config);
+    const patterns = secretFieldPatterns(type);
+    const resolved = resolveSecretRefs(node.config, secrets, (path) => takesSecret(patterns, path));
+    if (resolved.missing.length > 0) {
+      for (const m of resolved.missing) {
+        const message =
+          m.problem === 'missing'
+            ? `secret "${m.name}" is not set; a system admin sets it on the Secrets page`
+            : `a secret can be used only where ${type.type} takes a credential${patterns.length ? ` (${describePatterns(patterns)})` : ' (it takes none)'}, not here`;
+        errors.push({ nodeId: node.id, path: m.path, message });
+      }
+      continue;
+    }
+    const config = type.config.safeParse(resolved.config);
     if (!config.success) {
       for (const issue of config.error.issues) {
         errors.push({ nodeId: node.id, path: formatPath(['config', ...issue.path.map(pathPart)]), message: issue.message });

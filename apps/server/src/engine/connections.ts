@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
 import type pg from 'pg';
 import type { CreateContext, SqlClient } from '@sluice/nodes';
+import type { PiiField } from '@sluice/shared';
 import { createPool } from '../storage/db.js';
 import type { Logger } from '../logger.js';
 
@@ -7,10 +9,13 @@ import type { Logger } from '../logger.js';
 export class ExternalPools {
   private readonly pools = new Map<string, pg.Pool>();
 
+  /** `socket`: the egress guard's socket factory, so sinks reach only the databases it allows. */
+  constructor(private readonly socket?: () => Socket) {}
+
   get(connectionString: string): SqlClient {
     let pool = this.pools.get(connectionString);
     if (!pool) {
-      pool = createPool(connectionString, 4);
+      pool = createPool(connectionString, 4, this.socket);
       this.pools.set(connectionString, pool);
     }
     return pool;
@@ -24,14 +29,16 @@ export class ExternalPools {
 }
 
 /** The context node runtimes are created with, for running (I/O allowed through the given services). */
-export function runContextFactory(flow: { id: string; salt: string }, pools: ExternalPools, logger: Logger) {
+export function runContextFactory(flow: { id: string; salt: string; pii?: readonly PiiField[] }, pools: ExternalPools, logger: Logger, egressFetch: typeof fetch) {
   return (nodeId: string): CreateContext => ({
     flowId: flow.id,
     nodeId,
     salt: flow.salt,
     logger: logger.child({ flowId: flow.id, nodeId }),
     postgres: (connectionString) => pools.get(connectionString),
-    fetch: globalThis.fetch,
+    // The egress guard's fetch: nodes never reach link-local, metadata or unlisted private addresses.
+    fetch: egressFetch,
+    pii: flow.pii,
   });
 }
 

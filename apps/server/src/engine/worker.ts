@@ -8,10 +8,13 @@ import type { Logger } from '../logger.js';
 import { Reaper } from './reaper.js';
 import { StatsCollector } from './stats-collector.js';
 import { createRunChunkTask } from './tasks/run-chunk.js';
+import type { Keyring } from '../vault/keyring.js';
 
 export interface WorkerOptions {
   pool: pg.Pool;
   plans: PlanCache;
+  /** The vault keyring: opens and seals records of flows that encrypt at rest. */
+  keyring: Keyring;
   logger: Logger;
   /** Chunk jobs run at once. Default 8. */
   concurrency?: number;
@@ -49,7 +52,7 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     noHandleSignals: true,
     logger: graphileLogger(logger),
     events,
-    taskList: { run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger }) },
+    taskList: { run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger, keyring: options.keyring }) },
     preset: {
       worker: {
         // No localQueue: a pre-fetched batch would hold jobs of slow flows ahead of other flows'

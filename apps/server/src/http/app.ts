@@ -10,11 +10,13 @@ import { flowRoutes } from './routes/flows.js';
 import { healthRoutes, metricsRoutes } from './routes/health.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
+import { secretRoutes } from './routes/secrets.js';
 import { webAppRoutes } from './static.js';
 import { auditRoutes } from './routes/audit.js';
 import { sourceKeyRoutes } from './routes/source-keys.js';
 import { auditRefusals } from './route-table.js';
 import { correlationIdOf } from '../audit/request.js';
+import { corsPolicy, jsonShapeLimits, securityHeaders } from './hardening.js';
 
 /** Every route express knows, as `method path`, read from the routers themselves. */
 export function expressRoutes(routers: Router[]): string[] {
@@ -40,16 +42,19 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(securityHeaders({ tls: ctx.tls }));
   const api = express.Router();
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
-  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), auditRoutes(ctx), sourceKeyRoutes(ctx)];
+  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), auditRoutes(ctx), sourceKeyRoutes(ctx), secretRoutes(ctx)];
   // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
+  api.use(corsPolicy(ctx.corsOrigins));
   api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
   // Every request has a correlation id (the caller's X-Correlation-Id or a new one), echoed back.
   api.use((req, res, next) => {
     res.setHeader('x-correlation-id', correlationIdOf(req, res));
     next();
   });
+  api.use(jsonShapeLimits);
   for (const router of routers) api.use(router);
   assertEveryRouteDeclared(routers, ctx);
   // For the authorization test: the routes as express has them, to compare with the declarations.

@@ -8,6 +8,7 @@ import type { LoginLimiter } from '../auth/rate-limit.js';
 import type { RouteDeclaration } from './route-table.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SourceAuthenticator } from '../ingest/source-auth.js';
+import type { Vault } from '../vault/secrets.js';
 
 /** What route handlers use; built once per server process. */
 export interface ApiContext {
@@ -31,4 +32,9 @@ export interface ApiContext {
   sourceAuth: SourceAuthenticator;
   /** The pepper API keys of sources are hashed with. */
   keyPepper: Buffer;
+  /** Origins allowed by CORS; empty: no cross-origin browser calls. */
+  corsOrigins: string[];
+  vault: Vault;
+  /** Called after a secret changes: compiled plans holding its old value are dropped. */
+  secretsChanged(): void;
 }

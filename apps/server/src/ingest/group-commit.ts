@@ -10,6 +10,8 @@ export interface CommitRequest {
   chunkSize: number;
   parallelism: number;
   records: EngineRecord[];
+  /** Set for flows that encrypt at rest: turns a chunk's JSON into its sealed JSON. Default none. */
+  seal?: (json: string) => string;
 }
 
 interface Pending extends CommitRequest {
@@ -104,7 +106,7 @@ function toChunks(batch: Pending[]): NewChunk[] {
         version: head.version,
         nodeId: head.nodeId,
         attempt: 0,
-        recordsJson: JSON.stringify(slice),
+        recordsJson: head.seal ? head.seal(JSON.stringify(slice)) : JSON.stringify(slice),
         recordCount: slice.length,
         retryKey: null,
         runAt: null,

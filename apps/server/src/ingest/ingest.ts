@@ -2,7 +2,7 @@
 // records with their jobs, and answer only after the commit.
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { AppError, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
+import { AppError, encryptsAtRest, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
 import { flowBacklog } from '../storage/sql/index.js';
@@ -10,6 +10,8 @@ import type { DeployedPlan, PlanCache } from '../compiler/plan-cache.js';
 import type { Plan } from '../compiler/compile.js';
 import type { WebhookAuth } from '@sluice/nodes';
 import { GroupCommitter } from './group-commit.js';
+import type { Keyring } from '../vault/keyring.js';
+import { sealJsonText } from '../vault/sealed-json.js';
 import { parseIngestBody } from './parse-body.js';
 
 export interface IngestRequest {
@@ -57,13 +59,16 @@ export class IngestService {
   private readonly committer: GroupCommitter;
   private readonly flows = new Map<string, Cached<Awaited<ReturnType<typeof getIngestTarget>>>>();
   private readonly backlog = new Map<string, Cached<number>>();
+  private readonly sealer: (json: string) => string;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly db: Db,
     private readonly plans: PlanCache,
+    keyring: Keyring,
   ) {
     this.committer = new GroupCommitter(pool);
+    this.sealer = (json) => sealJsonText(keyring, json);
   }
 
   /** Forget what is cached about a flow (after deploy, stop or delete in this process). */
@@ -126,7 +131,8 @@ export class IngestService {
     const receivedAt = new Date().toISOString();
     const correlationId = correlationIdGiven ?? uuidv7();
     const records: EngineRecord[] = data.map((d) => ({ id: uuidv7(), correlationId, receivedAt, data: d }));
-    await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
+    const seal = encryptsAtRest(plan.settings) ? this.sealer : undefined;
+    await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records, seal });
     const cachedBacklog = this.backlog.get(target.flowId);
     if (cachedBacklog) cachedBacklog.value += records.length;
     return { accepted: records.length, ids: records.map((r) => r.id) };

@@ -1,10 +1,13 @@
 import type pg from 'pg';
-import { AppError, FlowSettingsSchema, type DeadLetter, type DeadLetterPage, type DeadLetterQuery, type DeadLetterSelection, type RecordError } from '@sluice/shared';
+import { AppError, FlowSettingsSchema, encryptsAtRest, type DeadLetter, type DeadLetterPage, type DeadLetterQuery, type DeadLetterSelection, type RecordError } from '@sluice/shared';
 import { chunkQueue, insertChunks, type NewChunk } from './sql/index.js';
+import type { Keyring } from '../vault/keyring.js';
+import { openJson, sealJsonText } from '../vault/sealed-json.js';
 
 const COLUMNS = `id, flow_id, node_id, version, record_id, correlation_id, record, error, attempts, generation, status, created_at, updated_at`;
 
-function toDeadLetter(row: Record<string, unknown>): DeadLetter {
+/** A row as the API shows it; a record sealed at rest (the flow's encryptAtRest) is opened here. */
+function toDeadLetter(row: Record<string, unknown>, keyring: Keyring): DeadLetter {
   return {
     id: String(row.id),
     flowId: String(row.flow_id),
@@ -12,7 +15,7 @@ function toDeadLetter(row: Record<string, unknown>): DeadLetter {
     version: Number(row.version),
     recordId: String(row.record_id),
     correlationId: String(row.correlation_id),
-    record: row.record,
+    record: openJson(keyring, row.record),
     error: row.error as RecordError,
     attempts: Number(row.attempts),
     generation: Number(row.generation),
@@ -23,7 +26,7 @@ function toDeadLetter(row: Record<string, unknown>): DeadLetter {
 }
 
 /** Newest first; the cursor is the last id seen, so pages stay stable while new ones arrive. */
-export async function listDeadLetters(pool: pg.Pool, flowId: string | undefined, query: DeadLetterQuery): Promise<DeadLetterPage> {
+export async function listDeadLetters(pool: pg.Pool, keyring: Keyring, flowId: string | undefined, query: DeadLetterQuery): Promise<DeadLetterPage> {
   const where: string[] = [];
   const values: unknown[] = [];
   const add = (clause: string, value: unknown) => {
@@ -43,27 +46,29 @@ export async function listDeadLetters(pool: pg.Pool, flowId: string | undefined,
     `SELECT ${COLUMNS} FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${values.length}`,
     values,
   );
-  const items = rows.map(toDeadLetter);
+  const items = rows.map((r) => toDeadLetter(r, keyring));
   return { items, nextCursor: items.length === query.limit ? items[items.length - 1]!.id : null };
 }
 
-export async function getDeadLetter(pool: pg.Pool, id: string): Promise<DeadLetter> {
+export async function getDeadLetter(pool: pg.Pool, keyring: Keyring, id: string): Promise<DeadLetter> {
   if (!/^\d{1,19}$/.test(id)) throw new AppError('not_found', `no dead letter with id ${id}`);
   const { rows } = await pool.query(`SELECT ${COLUMNS} FROM dead_letters WHERE id = $1`, [id]);
   if (!rows[0]) throw new AppError('not_found', `no dead letter with id ${id}`);
-  return toDeadLetter(rows[0]);
+  return toDeadLetter(rows[0], keyring);
 }
 
 /** Replaces the record's data before a retry; only a pending dead letter can be edited. */
-export async function editDeadLetter(pool: pg.Pool, id: string, record: unknown): Promise<DeadLetter> {
-  const current = await getDeadLetter(pool, id);
+export async function editDeadLetter(pool: pg.Pool, keyring: Keyring, id: string, record: unknown): Promise<DeadLetter> {
+  const current = await getDeadLetter(pool, keyring, id);
+  const flow = await pool.query('SELECT settings FROM flows WHERE id = $1', [current.flowId]);
+  const seal = flow.rows[0] !== undefined && encryptsAtRest(FlowSettingsSchema.parse(flow.rows[0].settings));
   if (current.status !== 'pending') throw new AppError('conflict', `dead letter ${id} is ${current.status}; only pending ones can be edited`);
   const { rows } = await pool.query(
     `UPDATE dead_letters SET record = $2, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
-    [id, JSON.stringify(record)],
+    [id, seal ? sealJsonText(keyring, JSON.stringify(record)) : JSON.stringify(record)],
   );
   if (!rows[0]) throw new AppError('conflict', `dead letter ${id} changed meanwhile; reload it`);
-  return toDeadLetter(rows[0]);
+  return toDeadLetter(rows[0], keyring);
 }
 
 /** The pending dead letters a selection names, as a WHERE clause on `dead_letters` (aliased `d` when given). */
@@ -79,7 +84,7 @@ function selectionWhere(selection: DeadLetterSelection, alias = ''): { clause: s
  * deployed version, keeping each record's id; a new failure becomes a new dead letter (next
  * generation). Flows that are not deployed are refused, with nothing changed.
  */
-export async function retryDeadLetters(pool: pg.Pool, selection: DeadLetterSelection, chunkSize = 200): Promise<number> {
+export async function retryDeadLetters(pool: pg.Pool, keyring: Keyring, selection: DeadLetterSelection, chunkSize = 200): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -98,11 +103,18 @@ export async function retryDeadLetters(pool: pg.Pool, selection: DeadLetterSelec
         details: { ids: notDeployed.map((r) => String(r.id)).slice(0, 100) },
       });
     }
-    const groups = new Map<string, { flowId: string; version: number; nodeId: string; parallelism: number; items: typeof rows }>();
+    const groups = new Map<string, { flowId: string; version: number; nodeId: string; parallelism: number; seal: boolean; items: typeof rows }>();
     for (const row of rows) {
       const key = `${row.flow_id}\u0000${row.node_id}`;
-      const parallelism = FlowSettingsSchema.parse(row.flow_settings).parallelism;
-      const group = groups.get(key) ?? { flowId: String(row.flow_id), version: Number(row.deployed_version), nodeId: String(row.node_id), parallelism, items: [] };
+      const settings = FlowSettingsSchema.parse(row.flow_settings);
+      const group = groups.get(key) ?? {
+        flowId: String(row.flow_id),
+        version: Number(row.deployed_version),
+        nodeId: String(row.node_id),
+        parallelism: settings.parallelism,
+        seal: encryptsAtRest(settings),
+        items: [],
+      };
       group.items.push(row);
       groups.set(key, group);
     }
@@ -114,7 +126,7 @@ export async function retryDeadLetters(pool: pg.Pool, selection: DeadLetterSelec
           id: String(r.record_id),
           correlationId: String(r.correlation_id),
           receivedAt: new Date(r.received_at as string).toISOString(),
-          data: r.record,
+          data: openJson(keyring, r.record),
           generation: Number(r.generation) + 1,
         }));
         chunks.push({
@@ -122,7 +134,7 @@ export async function retryDeadLetters(pool: pg.Pool, selection: DeadLetterSelec
           version: group.version,
           nodeId: group.nodeId,
           attempt: 0,
-          recordsJson: JSON.stringify(records),
+          recordsJson: group.seal ? sealJsonText(keyring, JSON.stringify(records)) : JSON.stringify(records),
           recordCount: records.length,
           // The status change below, under the row locks, is what stops a second retry of the same letters.
           retryKey: null,

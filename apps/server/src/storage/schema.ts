@@ -274,3 +274,19 @@ export const sourceApiKeys = pgTable(
   },
   (t) => [index('source_api_keys_source_idx').on(t.flowId, t.nodeId)],
 );
+
+/**
+ * The vault: secret values AES-256-GCM encrypted (see vault/keyring.ts), never returned by the API.
+ * `key_id` names the key that encrypted the row, so rotation can find what it has not re-encrypted yet.
+ */
+export const secrets = pgTable('secrets', {
+  name: text('name').primaryKey(),
+  ciphertext: text('ciphertext').notNull(),
+  iv: text('iv').notNull(),
+  tag: text('tag').notNull(),
+  keyId: text('key_id').notNull(),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

@@ -22,7 +22,7 @@ function summary(flow: { id: string; name: string }): FlowSummary {
   return {
     ...flow,
     description: null,
-    settings: { chunkSize: 200, maxBacklog: 100_000, parallelism: 4 },
+    settings: { chunkSize: 200, maxBacklog: 100_000, parallelism: 4, pii: [] },
     status: 'draft',
     deployedVersion: null,
     latestVersion: null,

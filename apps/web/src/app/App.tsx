@@ -8,6 +8,7 @@ import { ServerStatusBanner } from './ServerStatusBanner';
 import { can, SignInPage, useSession, useSignOut } from '../auth';
 import { TokensPage, UsersPage } from '../admin';
 import { AuditPage } from '../audit';
+import { SecretsPage } from '../secrets';
 
 function UserMenu() {
   const { data: session } = useSession();
@@ -57,6 +58,7 @@ function Layout() {
           {can(session, 'tokens:own') && <NavLink to="/tokens">API tokens</NavLink>}
           {can(session, 'users:manage') && <NavLink to="/users">Users</NavLink>}
           {can(session, 'audit:read') && <NavLink to="/audit">Audit log</NavLink>}
+          {can(session, 'secrets:manage') && <NavLink to="/secrets">Secrets</NavLink>}
         </nav>
         <UserMenu />
       </header>
@@ -88,6 +90,7 @@ const router = createBrowserRouter([
       { path: '/tokens', element: <TokensPage /> },
       { path: '/users', element: <UsersPage /> },
       { path: '/audit', element: <AuditPage /> },
+      { path: '/secrets', element: <SecretsPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

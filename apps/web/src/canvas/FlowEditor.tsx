@@ -140,7 +140,7 @@ export function FlowEditor({ flow, types }: { flow: Flow; types: readonly NodeTy
     (records: Record<string, unknown>[], sourceNodeId: string | undefined) => {
       const { settings: _settings, ...graph } = doc.body;
       const key = currentLogic;
-      dryRun.mutate({ graph, records, ...(sourceNodeId ? { sourceNodeId } : {}) }, { onSuccess: () => setDryRunKey(key) });
+      dryRun.mutate({ graph, records, flowId: flow.id, ...(sourceNodeId ? { sourceNodeId } : {}) }, { onSuccess: () => setDryRunKey(key) });
     },
     [doc.body, currentLogic, dryRun],
   );

@@ -44,6 +44,17 @@ export function IngestHelp({ flowId, sourceIds }: { flowId: string; sourceIds: r
   );
 }
 
+/** Unset, encryptAtRest follows the PII fields: the form shows what is in effect. */
+function withEffectiveEncryption(settings: Record<string, unknown>): Record<string, unknown> {
+  if (settings.encryptAtRest !== undefined) return settings;
+  return { ...settings, encryptAtRest: Array.isArray(settings.pii) && settings.pii.length > 0 };
+}
+
+function withoutKey(value: Record<string, unknown>, key: string): Record<string, unknown> {
+  const { [key]: _dropped, ...rest } = value;
+  return rest;
+}
+
 /** What the side panel shows with no node selected: the flow itself. */
 export function FlowPanel(p: FlowPanelProps) {
   const [draft, setDraft] = useState<Record<string, unknown>>(() => ({ ...p.settings }));
@@ -79,10 +90,12 @@ export function FlowPanel(p: FlowPanelProps) {
         </div>
         <SchemaForm
           schema={settingsSchema}
-          value={draft}
+          value={withEffectiveEncryption(draft)}
           idPrefix="flow"
           errors={errors}
-          onChange={(next) => {
+          onChange={(shown, changed) => {
+            // The box shows the effective setting; it becomes explicit only when it is clicked.
+            const next = changed[0] === 'encryptAtRest' || draft.encryptAtRest !== undefined ? shown : withoutKey(shown, 'encryptAtRest');
             setDraft(next);
             const parsed = PartialSettingsSchema.safeParse(next);
             if (parsed.success) {

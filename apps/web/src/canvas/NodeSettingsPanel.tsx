@@ -7,6 +7,7 @@ import { formatCount } from './format';
 import { KindIcon, TrashIcon } from './icons';
 import { RecordsCompare } from './RecordsCompare';
 import { IngestHelp } from './FlowPanel';
+import { useSecretNames } from './use-secret-names';
 import { SourceKeys } from './SourceKeys';
 
 /** A webhook takes API keys when its auth says so, or says nothing (the default). */
@@ -74,6 +75,7 @@ function LiveFigures({ stats }: { stats: NodeStats }) {
 export function NodeSettingsPanel(p: NodeSettingsPanelProps) {
   const { node, info } = p;
   const { config: configErrors, other } = useMemo(() => splitNodeIssues(p.issues), [p.issues]);
+  const secretNames = useSecretNames();
   const labelId = `node-label-${node.id}`;
   return (
     <div className="settings-panel" data-testid="node-settings" aria-label={`Settings of ${node.id}`}>
@@ -135,7 +137,7 @@ export function NodeSettingsPanel(p: NodeSettingsPanelProps) {
               </select>
             )}
           </div>
-          <SchemaForm schema={info.configSchema} value={node.data.config} onChange={p.onConfig} errors={configErrors} idPrefix={node.id} />
+          <SchemaForm schema={info.configSchema} value={node.data.config} onChange={p.onConfig} errors={configErrors} idPrefix={node.id} secretNames={secretNames} />
         </section>
       )}
 

@@ -18,7 +18,7 @@ const summary: FlowSummary = {
   id: FLOW,
   name: 'orders',
   description: null,
-  settings: { chunkSize: 200, maxBacklog: 100_000, parallelism: 4 },
+  settings: { chunkSize: 200, maxBacklog: 100_000, parallelism: 4, pii: [] },
   status: 'deployed',
   deployedVersion: 1,
   latestVersion: 1,

@@ -10,7 +10,7 @@ const deployed: FlowSummary = {
   id: '11111111-1111-4111-8111-111111111111',
   name: 'orders',
   description: 'webhook to the warehouse',
-  settings: { chunkSize: 200, maxBacklog: 100_000, parallelism: 4 },
+  settings: { chunkSize: 200, maxBacklog: 100_000, parallelism: 4, pii: [] },
   status: 'deployed',
   deployedVersion: 2,
   latestVersion: 2,

@@ -14,7 +14,7 @@ const flow: Flow = {
     ],
     edges: [{ id: 'e1', source: 'in', sourcePort: 'out', target: 'out' }],
   },
-  settings: { chunkSize: 200, maxBacklog: 100_000, parallelism: 4 },
+  settings: { chunkSize: 200, maxBacklog: 100_000, parallelism: 4, pii: [] },
   status: 'deployed',
   deployedVersion: 2,
   latestVersion: 2,

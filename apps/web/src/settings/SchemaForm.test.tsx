@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { SchemaForm } from './SchemaForm';
 import type { FormError } from './form-errors';
+import { acceptSecretRefs } from '@sluice/shared';
 
 afterEach(cleanup);
 
@@ -98,7 +99,7 @@ const validateSchema = {
 const tagsSchema = { type: 'object', properties: { tags: { type: 'array', items: { type: 'string' }, description: 'Labels.' } } };
 
 /** Renders a SchemaForm that keeps its own value, and records every change. */
-function renderForm(schema: unknown, initial: Record<string, unknown>, errors: FormError[] = []) {
+function renderForm(schema: unknown, initial: Record<string, unknown>, errors: FormError[] = [], secretNames: string[] = []) {
   const changes: { value: Record<string, unknown>; path: readonly (string | number)[] }[] = [];
   function Host() {
     const [value, setValue] = useState(initial);
@@ -108,6 +109,7 @@ function renderForm(schema: unknown, initial: Record<string, unknown>, errors: F
         value={value}
         idPrefix="n1"
         errors={errors}
+        secretNames={secretNames}
         onChange={(next, path) => {
           changes.push({ value: next, path });
           setValue(next);
@@ -169,6 +171,36 @@ describe('SchemaForm', () => {
     expect(last()?.headers).toEqual({ Authorization: 'Bearer y', 'X-Tenant': 'eu' });
     fireEvent.click(screen.getByRole('button', { name: 'Remove header 1' }));
     expect(last()?.headers).toEqual({ 'X-Tenant': 'eu' });
+  });
+
+  it('lets a field that may hold a credential name a vault secret instead, and shows a stored reference', () => {
+    // As the API sends it: fields marked secretRef accept { "$secret": name } too.
+    const schema = acceptSecretRefs({
+      ...httpSchema,
+      properties: { ...httpSchema.properties, url: { ...httpSchema.properties.url, secretRef: true }, headers: { ...httpSchema.properties.headers, additionalProperties: { type: 'string', maxLength: 8000, secretRef: true } } },
+    });
+    const { last } = renderForm(schema, { url: 'https://a.example', headers: { Authorization: 'Bearer x' } }, [], ['crm-token', 'crm-url']);
+    expect(screen.getByTestId('input-url')).toHaveProperty('value', 'https://a.example');
+    fireEvent.click(screen.getByTestId('secret-toggle-url'));
+    expect(last()?.url).toEqual({ $secret: '' });
+    // The secret names are offered as suggestions.
+    const list = screen.getByTestId('secret-names');
+    expect(screen.getByTestId('secret-url').getAttribute('list')).toBe(list.id);
+    expect([...list.querySelectorAll('option')].map((o) => o.getAttribute('value'))).toEqual(['crm-token', 'crm-url']);
+    fireEvent.change(screen.getByTestId('secret-url'), { target: { value: 'crm-url' } });
+    expect(last()?.url).toEqual({ $secret: 'crm-url' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Header 1: use a secret from the vault' }));
+    fireEvent.change(screen.getByLabelText('Header 1 secret name'), { target: { value: 'crm-token' } });
+    expect(last()?.headers).toEqual({ Authorization: { $secret: 'crm-token' } });
+
+    // Back to a typed value.
+    fireEvent.click(screen.getByTestId('secret-toggle-url'));
+    expect(last() && 'url' in last()!).toBe(false);
+    cleanup();
+    renderForm(schema, { url: { $secret: 'stored-url' }, headers: { Authorization: { $secret: 'crm-token' } } });
+    expect(screen.getByTestId('secret-url')).toHaveProperty('value', 'stored-url');
+    expect(screen.getByLabelText('Header 1 secret name')).toHaveProperty('value', 'crm-token');
   });
 
   it('draws a union of mappings with a variant selector per row, and switches variants keeping shared fields', () => {

@@ -4,6 +4,7 @@ import { humanise, singular } from './field-label';
 import { attachErrors, type FormError } from './form-errors';
 import { fieldKind, fieldPaths, initialValue, matchVariant, parseJsonSchema, switchVariant, variantLabel, withoutNull, type FieldKind, type JsonSchema } from './json-schema';
 import { isPlainObject, pathKey, setIn, type PathSegment } from './value-path';
+import { isSecretRef } from '@sluice/shared';
 import './settings.css';
 
 export interface SchemaFormProps {
@@ -17,10 +18,14 @@ export interface SchemaFormProps {
   /** Makes input ids unique on the page (e.g. the node id). */
   idPrefix: string;
   readOnly?: boolean;
+  /** Names of vault secrets, suggested where a field takes a secret. Default none. */
+  secretNames?: readonly string[];
 }
 
 interface FormContextValue {
   idPrefix: string;
+  /** The id of the datalist of secret names, when there are any. */
+  secretList: string | undefined;
   errors: Map<string, string[]>;
   readOnly: boolean;
   set(path: readonly PathSegment[], value: unknown): void;
@@ -43,7 +48,7 @@ function useForm(): FormContextValue {
  * <SchemaForm schema={type.configSchema} value={node.config} idPrefix={node.id}
  *   errors={issues} onChange={(config) => updateConfig(node.id, config)} />
  */
-export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, errors = [], idPrefix, readOnly = false }: SchemaFormProps) {
+export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, errors = [], idPrefix, readOnly = false, secretNames = [] }: SchemaFormProps) {
   const schema = useMemo(() => parseJsonSchema(rawSchema), [rawSchema]);
   const value = useMemo(() => (isPlainObject(rawValue) ? rawValue : {}), [rawValue]);
   const attached = useMemo(() => attachErrors(errors, fieldPaths(schema, value)), [errors, schema, value]);
@@ -56,7 +61,9 @@ export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, error
     latest.current.onChange(isPlainObject(updated) ? updated : {}, path);
   }, []);
 
-  const ctx = useMemo<FormContextValue>(() => ({ idPrefix, errors: attached.byField, readOnly, set }), [idPrefix, attached.byField, readOnly, set]);
+  const listId = useId();
+  const secretList = secretNames.length > 0 ? listId : undefined;
+  const ctx = useMemo<FormContextValue>(() => ({ idPrefix, secretList, errors: attached.byField, readOnly, set }), [idPrefix, secretList, attached.byField, readOnly, set]);
   const properties = Object.entries(schema.properties ?? {});
   const required = new Set(schema.required ?? []);
 
@@ -71,6 +78,13 @@ export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, error
           </ul>
         )}
         {properties.length === 0 && <p className="muted sf-nothing">This node has no settings.</p>}
+        {secretList && (
+          <datalist id={secretList} data-testid="secret-names">
+            {secretNames.map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        )}
         {properties.map(([name, prop]) => (
           <SchemaField key={name} name={name} schema={prop} path={[name]} value={value[name]} required={required.has(name)} />
         ))}
@@ -124,7 +138,9 @@ const SchemaField = memo(function SchemaField(props: FieldProps) {
     case 'union':
       return <UnionField {...props} variants={kind.variants} />;
     case 'map':
-      return <MapField {...props} />;
+      return <MapField {...props} secrets={kind.secrets} />;
+    case 'secretable':
+      return <SecretableField {...props} text={kind.text} />;
     default:
       return <LeafField {...props} kind={kind} />;
   }
@@ -253,6 +269,73 @@ function LeafField(props: FieldProps & { kind: FieldKind }) {
         }
       }}
     </FieldFrame>
+  );
+}
+
+/** The button that turns a field between a typed value and a vault secret reference. */
+function SecretToggle(props: { on: boolean; disabled: boolean; label: string; testId: string; onToggle(): void }) {
+  return (
+    <button
+      type="button"
+      className={`sf-secret-toggle${props.on ? ' on' : ''}`}
+      aria-pressed={props.on}
+      aria-label={`${props.label}: use a secret from the vault`}
+      title={props.on ? 'Type a value instead of a secret' : 'Use a secret from the vault (only its name is stored in the flow)'}
+      disabled={props.disabled}
+      data-testid={props.testId}
+      onClick={props.onToggle}
+    >
+      <svg aria-hidden="true" width="14" height="14" viewBox="0 0 16 16" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round">
+        <circle cx="5" cy="8" r="3" />
+        <path d="M8 8h7M12.5 8v2.5M14.5 8v2" />
+      </svg>
+    </button>
+  );
+}
+
+/**
+ * A string that may hold a credential: typed as usual, or switched to `{ "$secret": name }`, a
+ * reference to a vault secret that is resolved when the flow is deployed.
+ */
+function SecretableField(props: FieldProps & { text: JsonSchema }) {
+  const { set, readOnly, secretList } = useForm();
+  const key = pathKey(props.path);
+  const label = props.label ?? humanise(props.name);
+  const ref = isSecretRef(props.value) ? props.value : null;
+  const usingSecret = ref !== null;
+  const toggle = (
+    <SecretToggle on={usingSecret} disabled={readOnly} label={label} testId={`secret-toggle-${key}`} onToggle={() => set(props.path, usingSecret ? undefined : { $secret: '' })} />
+  );
+  if (!usingSecret) {
+    return (
+      <div className="sf-secretable">
+        <LeafField {...props} schema={props.text} kind={fieldKind(props.name, props.text)} />
+        {toggle}
+      </div>
+    );
+  }
+  return (
+    <div className="sf-secretable">
+      <FieldFrame {...props} schema={props.text} kind={{ kind: 'text', format: 'plain' }}>
+        {(ids, described, invalid) => (
+          <input
+            id={ids.input}
+            className="sf-secret-name"
+            list={secretList}
+            aria-describedby={described}
+            aria-invalid={invalid || undefined}
+            value={ref?.$secret ?? ''}
+            placeholder="secret name, e.g. crm-token"
+            disabled={readOnly}
+            spellCheck={false}
+            autoComplete="off"
+            data-testid={`secret-${key}`}
+            onChange={(e) => set(props.path, { $secret: e.target.value })}
+          />
+        )}
+      </FieldFrame>
+      {toggle}
+    </div>
   );
 }
 
@@ -607,21 +690,24 @@ function ListField(props: FieldProps & { item: JsonSchema }) {
 interface Entry {
   key: string;
   value: string;
+  /** The value names a vault secret: stored as `{ "$secret": value }`. */
+  secret: boolean;
 }
 
 function toEntries(value: unknown): Entry[] {
-  return isPlainObject(value) ? Object.entries(value).map(([key, v]) => ({ key, value: typeof v === 'string' ? v : JSON.stringify(v) })) : [];
+  if (!isPlainObject(value)) return [];
+  return Object.entries(value).map(([key, v]) => (isSecretRef(v) ? { key, value: v.$secret, secret: true } : { key, value: typeof v === 'string' ? v : JSON.stringify(v), secret: false }));
 }
 
-function fromEntries(entries: readonly Entry[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of entries) if (e.key.trim() !== '') out[e.key] = e.value;
+function fromEntries(entries: readonly Entry[]): Record<string, string | { $secret: string }> {
+  const out: Record<string, string | { $secret: string }> = {};
+  for (const e of entries) if (e.key.trim() !== '') out[e.key] = e.secret ? { $secret: e.value } : e.value;
   return out;
 }
 
 /** Records of strings (HTTP headers): name/value rows. A row with no name yet is kept on screen only. */
-const MapField = memo(function MapField(props: FieldProps) {
-  const { set, readOnly, idPrefix, errors } = useForm();
+const MapField = memo(function MapField(props: FieldProps & { secrets: boolean }) {
+  const { set, readOnly, idPrefix, errors, secretList } = useForm();
   const schema = withoutNull(props.schema);
   const [entries, setEntries] = useState<Entry[]>(() => toEntries(props.value));
   const emitted = useRef<unknown>(props.value);
@@ -670,15 +756,29 @@ const MapField = memo(function MapField(props: FieldProps) {
                 data-testid={`input-${key}.${i}.name`}
                 onChange={(e) => update(entries.map((x, j) => (j === i ? { ...x, key: e.target.value } : x)))}
               />
-              <input
-                aria-label={`${humanise(noun)} ${i + 1} value`}
-                value={entry.value}
-                disabled={readOnly}
-                spellCheck={false}
-                autoComplete="off"
-                data-testid={`input-${key}.${i}.value`}
-                onChange={(e) => update(entries.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))}
-              />
+              <span className={props.secrets ? 'sf-kv-value' : undefined}>
+                <input
+                  aria-label={`${humanise(noun)} ${i + 1} ${entry.secret ? 'secret name' : 'value'}`}
+                  className={entry.secret ? 'sf-secret-name' : undefined}
+                  list={entry.secret ? secretList : undefined}
+                  value={entry.value}
+                  placeholder={entry.secret ? 'secret name, e.g. crm-token' : undefined}
+                  disabled={readOnly}
+                  spellCheck={false}
+                  autoComplete="off"
+                  data-testid={`input-${key}.${i}.value`}
+                  onChange={(e) => update(entries.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))}
+                />
+                {props.secrets && (
+                  <SecretToggle
+                    on={entry.secret}
+                    disabled={readOnly}
+                    label={`${humanise(noun)} ${i + 1}`}
+                    testId={`secret-toggle-${key}.${i}`}
+                    onToggle={() => update(entries.map((x, j) => (j === i ? { ...x, secret: !x.secret, value: '' } : x)))}
+                  />
+                )}
+              </span>
               <button type="button" className="icon-button danger" aria-label={`Remove ${noun} ${i + 1}`} title="Remove" disabled={readOnly} onClick={() => update(entries.filter((_, j) => j !== i))}>
                 ✕
               </button>
@@ -691,7 +791,7 @@ const MapField = memo(function MapField(props: FieldProps) {
           );
         })}
       </ol>
-      <button type="button" className="sf-add" disabled={readOnly} onClick={() => setEntries([...entries, { key: '', value: '' }])} data-testid={`add-${key}`}>
+      <button type="button" className="sf-add" disabled={readOnly} onClick={() => setEntries([...entries, { key: '', value: '', secret: false }])} data-testid={`add-${key}`}>
         + Add {noun}
       </button>
     </section>

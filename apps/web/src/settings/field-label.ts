@@ -1,6 +1,6 @@
 // Field labels come from property names, so no node type needs a second, hand-written description.
 
-const ACRONYMS: Record<string, string> = { url: 'URL', uri: 'URI', id: 'ID', http: 'HTTP', json: 'JSON', sql: 'SQL', csv: 'CSV', api: 'API', jsonata: 'JSONata' };
+const ACRONYMS: Record<string, string> = { pii: 'PII', url: 'URL', uri: 'URI', id: 'ID', http: 'HTTP', json: 'JSON', sql: 'SQL', csv: 'CSV', api: 'API', jsonata: 'JSONata' };
 const UNITS: Record<string, string> = { ms: 'ms', s: 's', bytes: 'bytes' };
 
 /** `keepUnmapped` → `Keep unmapped`; `timeoutMs` → `Timeout (ms)`; `url` → `URL`. */

@@ -72,7 +72,9 @@ export type FieldKind =
   | { kind: 'text'; format: 'plain' | 'url' | 'multiline' }
   | { kind: 'jsonata' }
   | { kind: 'object' }
-  | { kind: 'map' }
+  | { kind: 'map'; secrets: boolean }
+  /** A string that may instead name a vault secret (`{ "$secret": name }`). */
+  | { kind: 'secretable'; text: JsonSchema }
   | { kind: 'list'; item: JsonSchema }
   | { kind: 'rows'; item: JsonSchema }
   | { kind: 'json' };
@@ -102,9 +104,26 @@ function isJsonata(name: string, schema: JsonSchema): boolean {
   return name === 'expression' || /\bJSONata (expression|condition)\b/.test(schema.description ?? '');
 }
 
+/** The schema of `{ "$secret": name }`, as the server adds it to fields that may hold a credential. */
+function isSecretRefSchema(schema: JsonSchema): boolean {
+  const props = Object.keys(schema.properties ?? {});
+  return types(schema)[0] === 'object' && props.length === 1 && props[0] === '$secret';
+}
+
+/** For a string that may be a secret reference instead (`anyOf: [string, secret ref]`): the string's schema. */
+export function secretableText(schema: JsonSchema): JsonSchema | null {
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (!alternatives || alternatives.length !== 2 || !alternatives.some(isSecretRefSchema)) return null;
+  const text = alternatives.find((a) => !isSecretRefSchema(a));
+  if (!text || types(text)[0] !== 'string') return null;
+  return { ...text, description: schema.description ?? text.description, default: schema.default ?? text.default };
+}
+
 /** Which control a schema becomes. `name` is the property name (JSONata fields are named `expression`). */
 export function fieldKind(name: string, raw: JsonSchema): FieldKind {
   const schema = withoutNull(raw);
+  const text = secretableText(schema);
+  if (text) return { kind: 'secretable', text };
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (alternatives && alternatives.length > 1) return { kind: 'union', variants: alternatives };
   if (schema.enum && schema.enum.length > 0) return { kind: 'enum', options: schema.enum };
@@ -125,7 +144,8 @@ export function fieldKind(name: string, raw: JsonSchema): FieldKind {
     case 'object': {
       if (schema.properties && Object.keys(schema.properties).length > 0) return { kind: 'object' };
       const extra = schema.additionalProperties;
-      if (typeof extra === 'object' && types(extra).length === 1 && types(extra)[0] === 'string' && !extra.enum) return { kind: 'map' };
+      if (typeof extra === 'object' && types(extra).length === 1 && types(extra)[0] === 'string' && !extra.enum) return { kind: 'map', secrets: false };
+      if (typeof extra === 'object' && secretableText(extra)) return { kind: 'map', secrets: true };
       return { kind: 'json' };
     }
     case 'array': {
@@ -204,6 +224,7 @@ export function initialValue(raw: JsonSchema): unknown {
     }
     case 'text':
     case 'jsonata':
+    case 'secretable':
       return '';
     case 'enum':
       return schema.default ?? kind.options[0];

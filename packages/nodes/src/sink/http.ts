@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { EngineRecord, RecordError } from '@sluice/shared';
+import { SECRET_REF_META, type EngineRecord, type RecordError } from '@sluice/shared';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { sha256Hex } from '../hash.js';
 import { RetryPolicySchema } from '../retry.js';
+import { EgressRefusedError } from '../egress.js';
 
 // A transient failure's error has kind 'exhausted': it reaches a dead letter only once the retry
 // policy's attempts have run out, and then it is the last error the analyst sees.
@@ -23,12 +24,13 @@ const HttpConfigSchema = z
     url: z
       .url({ protocol: /^https?$/ })
       .max(2000)
-      .describe('Where records are sent: an http:// or https:// URL. Redirects are not followed, so give the final address.'),
+      .meta(SECRET_REF_META)
+      .describe('Where records are sent: an http:// or https:// URL (or a vault secret holding it, when it carries a key). Redirects are not followed, so give the final address.'),
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST').describe('HTTP method. Default POST.'),
     headers: z
-      .record(z.string(), z.string().max(8000))
+      .record(z.string(), z.string().max(8000).meta(SECRET_REF_META))
       .default({})
-      .describe('Extra request headers, e.g. an Authorization token. Their values are never logged nor shown in errors. Idempotency-Key and X-Correlation-Id are set by the sink. Default none.'),
+      .describe('Extra request headers, e.g. an Authorization token (best kept as a vault secret). Their values are never logged nor shown in errors. Idempotency-Key and X-Correlation-Id are set by the sink. Default none.'),
     batchSize: z
       .number()
       .int()
@@ -161,6 +163,8 @@ async function send(batch: EngineRecord[], { config, target, scrub, fetch: fetch
       signal: stop ? AbortSignal.any([timeout, stop]) : timeout,
     });
   } catch (err) {
+    // The server's egress guard refused the address: no retry can change that.
+    if (err instanceof EgressRefusedError) return { status: 'permanent', error: { kind: 'permanent', message: `${target} was not sent: ${scrub(err.message)}` } };
     // fetch's own messages may quote the URL, query string and all.
     return { status: 'transient', error: { kind: 'exhausted', message: `${target} ${scrub(describeFetchError(err, config.timeoutMs, timeout))}` } };
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineNode, type RetryPolicy } from '../define.js';
+import { createMasker } from '../transform/mask.js';
 
 /** Longest data text written per record, in characters: a log line is for a glance, not an archive. */
 export const LOG_DATA_LIMIT = 1024;
@@ -27,13 +28,16 @@ export const logSink = defineNode({
     { title: 'Log ids only', config: { includeData: false } },
   ],
   create(config, ctx) {
+    // A flow that declares PII fields never logs them unmasked.
+    const mask = config.includeData && ctx.pii && ctx.pii.length > 0 ? createMasker(ctx.pii, ctx.salt) : null;
     return {
       kind: 'sink',
       retry: NO_RETRY,
       async deliver(records) {
-        for (const record of records) {
+        const data = mask ? await mask(records.map((r) => r.data)) : null;
+        for (const [i, record] of records.entries()) {
           const line: Record<string, unknown> = { flowId: ctx.flowId, nodeId: ctx.nodeId, id: record.id, correlationId: record.correlationId };
-          if (config.includeData) Object.assign(line, dataForLog(record.data));
+          if (config.includeData) Object.assign(line, dataForLog(data ? data[i] : record.data));
           ctx.logger.info(line, 'record');
         }
         return records.map(() => ({ status: 'delivered' as const }));

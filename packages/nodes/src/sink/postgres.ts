@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import type { EngineRecord, RecordError } from '@sluice/shared';
 import { defineNode, type SinkOutcome, type SqlClient } from '../define.js';
 import { dataPath, getPath } from '../path.js';
 import { RetryPolicySchema } from '../retry.js';
+import { EgressRefusedError } from '../egress.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
@@ -19,7 +21,8 @@ const PostgresConfigSchema = z
       .string()
       .min(1)
       .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
-      .describe('Where to write, e.g. postgresql://user:password@host:5432/db. Kept secret: never logged nor shown in errors.'),
+      .meta(SECRET_REF_META)
+      .describe('Where to write, e.g. postgresql://user:password@host:5432/db, or a vault secret holding it. Kept secret: never logged nor shown in errors.'),
     table: z
       .string()
       .max(127)
@@ -202,6 +205,8 @@ function sqlState(err: unknown): string | undefined {
  * the rest, mostly configuration (missing table or column, permissions, wrong password).
  */
 function classify(err: unknown): 'transient' | 'data' | 'permanent' {
+  // The server's egress guard refused the database's address: no retry can change that.
+  if (err instanceof EgressRefusedError) return 'permanent';
   const code = sqlState(err);
   if (code === undefined || /^E[A-Z]+$/.test(code)) return 'transient';
   if (/^(08|40|53|57P)/.test(code) || code === '57014') return 'transient';

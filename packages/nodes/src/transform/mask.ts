@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { MASK_STRATEGIES, type MaskStrategy, type PiiField } from '@sluice/shared';
 import { defineNode, type PureResult } from '../define.js';
 import { sha256Hex } from '../hash.js';
 import { dataPath, isPlainObject } from '../path.js';
 
-const MASK_STRATEGIES = ['email', 'phone', 'card', 'redact', 'hash'] as const;
-type MaskStrategy = (typeof MASK_STRATEGIES)[number];
 
 const REDACTED = '[REDACTED]';
 
@@ -58,28 +57,39 @@ export const maskTransform = defineNode({
     },
   ],
   create(config, ctx) {
-    const hash = async (value: string) => sha256Hex(ctx.salt + value);
-    const fields = config.fields.map((f) => ({ segments: f.path.split('.'), strategy: f.strategy }));
-
+    const masker = createMasker(config.fields, ctx.salt);
     return {
       kind: 'pure',
       async process(records) {
         const result: PureResult = { outputs: { out: [] }, failures: [] };
-        const pending: Promise<void>[] = [];
-        for (const record of records) {
-          // Copy on write: the containers on a masked path are copied, the rest is shared; the input
-          // record is never changed. Every strategy but hash is synchronous; hashes (Web Crypto) are
-          // awaited together at the end.
-          let data: unknown = record.data;
-          for (const field of fields) data = maskAt(data, field.segments, 0, field.strategy, hash, pending);
-          result.outputs.out!.push({ ...record, data });
-        }
-        if (pending.length > 0) await Promise.all(pending);
+        const masked = await masker(records.map((r) => r.data));
+        records.forEach((record, i) => result.outputs.out!.push({ ...record, data: masked[i] }));
         return result;
       },
     };
   },
 });
+
+/**
+ * The mask node's masking as a function: masked copies of `values` that share what no field
+ * touches (the inputs are never changed; treat the outputs as read-only). The server masks PII in views with it, so a view masks exactly as the node does.
+ */
+export function createMasker(fields: readonly PiiField[], salt: string): (values: readonly unknown[]) => Promise<unknown[]> {
+  const hash = async (value: string) => sha256Hex(salt + value);
+  const compiled = fields.map((f) => ({ segments: f.path.split('.'), strategy: f.strategy }));
+  return async (values) => {
+    const pending: Promise<void>[] = [];
+    const out = values.map((value) => {
+      // Copy on write: the containers on a masked path are copied, the rest is shared. Every
+      // strategy but hash is synchronous; hashes (Web Crypto) are awaited together at the end.
+      let data: unknown = value;
+      for (const field of compiled) data = maskAt(data, field.segments, 0, field.strategy, hash, pending);
+      return data;
+    });
+    if (pending.length > 0) await Promise.all(pending);
+    return out;
+  };
+}
 
 type Hash = (v: string) => Promise<string>;
 

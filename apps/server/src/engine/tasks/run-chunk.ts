@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type pg from 'pg';
 import type { Task } from 'graphile-worker';
-import type { EngineRecord } from '@sluice/shared';
+import { encryptsAtRest, type EngineRecord } from '@sluice/shared';
+import type { Keyring } from '../../vault/keyring.js';
+import { isSealedJson, openJson, sealJsonText } from '../../vault/sealed-json.js';
 import type { PlanCache } from '../../compiler/plan-cache.js';
 import { chunkQueue, completeChunk, loadChunk, type NewChunk, type NewDeadLetter } from '../../storage/sql/index.js';
 import { executeChunk, type ChunkOutcome } from '../execute.js';
@@ -47,6 +49,8 @@ export interface RunChunkDeps {
   plans: PlanCache;
   stats: StatsCollector;
   logger: Logger;
+  /** Opens and seals the record payloads of flows with encryptAtRest. */
+  keyring: Keyring;
 }
 
 /**
@@ -59,7 +63,8 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
     const { chunkId } = RunChunkPayloadSchema.parse(rawPayload);
     const chunk = await whileDatabaseReturns(() => loadChunk(deps.pool, chunkId));
     if (!chunk) return;
-    const records = ChunkRecordsSchema.parse(chunk.records);
+    // Sealed only when the flow encrypts at rest; plain chunks go straight to the parser.
+    const records = ChunkRecordsSchema.parse(isSealedJson(chunk.records) ? openJson(deps.keyring, chunk.records) : chunk.records);
     const plan = await deps.plans.get(chunk.flowId, chunk.version);
     if (!plan) return; // the flow was deleted with its chunks
 
@@ -82,12 +87,16 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
       outcome = { deadLetters, retries: [], stats };
     }
 
+    const seal = encryptsAtRest(plan.settings);
+    if (seal) {
+      for (const dl of outcome.deadLetters) dl.record = { $sealed: deps.keyring.sealToString(JSON.stringify(dl.record ?? null)) };
+    }
     const retries: NewChunk[] = outcome.retries.map((r) => ({
       flowId: chunk.flowId,
       version: chunk.version,
       nodeId: r.nodeId,
       attempt: r.attempt,
-      recordsJson: JSON.stringify(r.records),
+      recordsJson: seal ? sealJsonText(deps.keyring, JSON.stringify(r.records)) : JSON.stringify(r.records),
       recordCount: r.records.length,
       retryKey: `${chunk.id}:${r.nodeId}:${r.continuation ? 'rest' : r.attempt}`,
       continuation: r.continuation ?? false,

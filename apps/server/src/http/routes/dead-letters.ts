@@ -4,9 +4,10 @@ import { DeadLetterQuerySchema, DeadLetterSelectionSchema, PatchDeadLetterBodySc
 import { discardDeadLetters, editDeadLetter, getDeadLetter, listDeadLetters, retryDeadLetters } from '../../storage/dead-letters.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { whoOf } from '../../audit/request.js';
+import { deadLettersFor, maskersFor, mayReadPii, restoreMaskedValues } from '../../pii/masking.js';
 import type { ApiContext } from '../context.js';
 import { parseRequest } from '../validate.js';
-import { SecureRouter } from '../route-table.js';
+import { principalOf, SecureRouter } from '../route-table.js';
 
 const AllDeadLettersQuerySchema = DeadLetterQuerySchema.extend({ flowId: z.string().uuid().optional() });
 
@@ -27,33 +28,46 @@ function selectionDetails(selection: DeadLetterSelection, count: number): Record
   return { count, filter: selection };
 }
 
+// Records are shown with the flow's PII fields masked to callers without pii:read (see pii/masking.ts).
 export function deadLetterRoutes(ctx: ApiContext) {
   const router = new SecureRouter(ctx.auth, ctx.routes);
+  const keyring = ctx.vault.keyring;
 
   router.get('/dead-letters', 'dead_letters:read', async (req, res) => {
     const { flowId, ...query } = parseRequest(AllDeadLettersQuerySchema, req.query, 'query');
-    const page = await listDeadLetters(ctx.pool, flowId, query);
+    const page = await listDeadLetters(ctx.pool, keyring, flowId, query);
     auditDeadLetterList(ctx.audit, req, res, flowId, page.items.length);
-    res.json(page);
+    res.json({ ...page, items: await deadLettersFor(ctx.pool, principalOf(res), page.items) });
   });
 
   router.get('/dead-letters/:id', 'dead_letters:read', async (req, res) => {
-    const deadLetter = await getDeadLetter(ctx.pool, String(req.params.id));
+    const deadLetter = await getDeadLetter(ctx.pool, keyring, String(req.params.id));
     await ctx.audit.recordRequest(req, res, { action: 'dead_letter.view', outcome: 'success', resource: { type: 'dead_letter', id: deadLetter.id }, details: { flowId: deadLetter.flowId } });
-    res.json(deadLetter);
+    const [item] = await deadLettersFor(ctx.pool, principalOf(res), [deadLetter]);
+    res.json(item);
   });
 
   router.patch('/dead-letters/:id', 'dead_letters:write', async (req, res) => {
     const body = parseRequest(PatchDeadLetterBodySchema, req.body);
-    const deadLetter = await editDeadLetter(ctx.pool, String(req.params.id), body.record);
+    const principal = principalOf(res);
+    const id = String(req.params.id);
+    let record: unknown = body.record;
+    if (!mayReadPii(principal)) {
+      // They edited the masked record: keep the stored values of the PII fields they left masked.
+      const current = await getDeadLetter(ctx.pool, keyring, id);
+      const masker = (await maskersFor(ctx.pool, [current.flowId])).get(current.flowId);
+      if (masker) record = await restoreMaskedValues(masker, current.record, body.record);
+    }
+    const deadLetter = await editDeadLetter(ctx.pool, keyring, id, record);
     // Which record was edited, never what it now holds.
     await ctx.audit.recordRequest(req, res, { action: 'dead_letter.edit', outcome: 'success', resource: { type: 'dead_letter', id: deadLetter.id }, details: { flowId: deadLetter.flowId } });
-    res.json(deadLetter);
+    const [item] = await deadLettersFor(ctx.pool, principal, [deadLetter]);
+    res.json(item);
   });
 
   router.post('/dead-letters/retry', 'dead_letters:write', async (req, res) => {
     const selection = parseRequest(DeadLetterSelectionSchema, req.body);
-    const count = await retryDeadLetters(ctx.pool, selection);
+    const count = await retryDeadLetters(ctx.pool, keyring, selection);
     await ctx.audit.recordRequest(req, res, { action: 'dead_letter.retry', outcome: 'success', resource: { type: 'dead_letters' }, details: selectionDetails(selection, count) });
     res.json({ count });
   });

@@ -1,11 +1,20 @@
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, DRY_RUN_SAMPLE, DryRunBodySchema, type DryRunNode, type EngineRecord } from '@sluice/shared';
-import { compileGraph } from '../../compiler/compile.js';
+import { compileWithSecrets } from '../../compiler/compile-with-secrets.js';
 import { validationContextFactory } from '../../engine/connections.js';
 import { executeChunk } from '../../engine/execute.js';
 import type { ApiContext } from '../context.js';
 import { parseRequest } from '../validate.js';
-import { SecureRouter } from '../route-table.js';
+import { principalOf, SecureRouter } from '../route-table.js';
+import { maskersFor, mayReadPii, scrubError, type FlowMasker } from '../../pii/masking.js';
+
+/** A node's samples with the flow's PII fields masked, in place. */
+async function maskDryRunNode(node: DryRunNode, masker: FlowMasker): Promise<void> {
+  node.input = await masker.mask(node.input);
+  for (const [port, sample] of Object.entries(node.outputs)) node.outputs[port] = await masker.mask(sample);
+  const records = await masker.mask(node.errors.map((e) => e.record));
+  node.errors = node.errors.map((e, i) => ({ record: records[i], error: scrubError(e.error, masker, e.record) }));
+}
 
 /** A dry run gives up after this long; the compiled plan runs in memory, so this bounds CPU. */
 const DRY_RUN_TIMEOUT_MS = 10_000;
@@ -18,7 +27,7 @@ export function dryRunRoutes(ctx: ApiContext) {
   const router = new SecureRouter(ctx.auth, ctx.routes);
   router.post('/dry-run', 'flows:write', async (req, res) => {
     const body = parseRequest(DryRunBodySchema, req.body);
-    const compiled = compileGraph(body.graph, validationContextFactory('00000000-0000-4000-8000-000000000000', ctx.logger));
+    const compiled = await compileWithSecrets(body.graph, validationContextFactory('00000000-0000-4000-8000-000000000000', ctx.logger), ctx.vault);
     if (!compiled.ok) {
       throw new AppError('unprocessable', `fix the flow first: ${compiled.errors[0]!.message}`, { details: { errors: compiled.errors } });
     }
@@ -70,6 +79,8 @@ export function dryRunRoutes(ctx: ApiContext) {
     } finally {
       clearTimeout(timer);
     }
+    const masker = body.flowId && !mayReadPii(principalOf(res)) ? (await maskersFor(ctx.pool, [body.flowId])).get(body.flowId) : undefined;
+    if (masker) for (const node of nodes.values()) await maskDryRunNode(node, masker);
     res.json({ nodes: [...nodes.values()], durationMs: Date.now() - started });
   });
   return router.router;

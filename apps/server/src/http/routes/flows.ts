@@ -1,10 +1,11 @@
 import { raw, type Request, type Response } from 'express';
 import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, MetricsQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue } from '@sluice/shared';
 import { z } from 'zod';
-import { compileGraph } from '../../compiler/compile.js';
+import { compileWithSecrets } from '../../compiler/compile-with-secrets.js';
 import { validationContextFactory } from '../../engine/connections.js';
 import { createFlow, deleteFlow, deployFlow, getFlow, listFlows, stopFlow, updateFlow } from '../../storage/flows.js';
 import { listDeadLetters } from '../../storage/dead-letters.js';
+import { deadLettersFor } from '../../pii/masking.js';
 import { loadFlowStats } from '../../storage/stats.js';
 import { getFlowMetrics } from '../../storage/metrics.js';
 import { isIngestContentType } from '../../ingest/parse-body.js';
@@ -21,8 +22,8 @@ const ValidateBodySchema = z.object({ graph: GraphSchema.optional() }).optional(
 
 export function flowRoutes(ctx: ApiContext) {
   const router = new SecureRouter(ctx.auth, ctx.routes);
-  const validate = (flowId: string, graph: unknown): Issue[] => {
-    const result = compileGraph(graph, validationContextFactory(flowId, ctx.logger));
+  const validate = async (flowId: string, graph: unknown): Promise<Issue[]> => {
+    const result = await compileWithSecrets(graph, validationContextFactory(flowId, ctx.logger), ctx.vault);
     return result.errors;
   };
 
@@ -62,14 +63,14 @@ export function flowRoutes(ctx: ApiContext) {
     const id = flowIdParam(req.params.id);
     const body = parseRequest(ValidateBodySchema, req.body ?? undefined);
     const graph = body?.graph ?? (await getFlow(ctx.db, id)).graph;
-    const errors = validate(id, graph);
+    const errors = await validate(id, graph);
     res.json({ ok: errors.length === 0, errors });
   });
 
   router.post('/flows/:id/deploy', 'flows:deploy', async (req, res) => {
     const id = flowIdParam(req.params.id);
     const flow = await getFlow(ctx.db, id);
-    const errors = validate(id, flow.graph);
+    const errors = await validate(id, flow.graph);
     if (errors.length > 0) {
       const nodes = [...new Set(errors.map((e) => e.nodeId).filter(Boolean))];
       throw new AppError(
@@ -180,9 +181,9 @@ export function flowRoutes(ctx: ApiContext) {
     const id = flowIdParam(req.params.id);
     await getFlow(ctx.db, id);
     const query = parseRequest(DeadLetterQuerySchema, req.query, 'query');
-    const page = await listDeadLetters(ctx.pool, id, query);
+    const page = await listDeadLetters(ctx.pool, ctx.vault.keyring, id, query);
     auditDeadLetterList(ctx.audit, req, res, id, page.items.length);
-    res.json(page);
+    res.json({ ...page, items: await deadLettersFor(ctx.pool, principalOf(res), page.items) });
   });
 
   return router.router;

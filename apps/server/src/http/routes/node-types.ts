@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nodeTypes } from '@sluice/nodes';
-import type { NodeTypeInfo } from '@sluice/shared';
+import { acceptSecretRefs, type NodeTypeInfo } from '@sluice/shared';
 import type { ApiContext } from '../context.js';
 import { SecureRouter } from '../route-table.js';
 
@@ -14,7 +14,8 @@ export function nodeTypeRoutes(ctx: ApiContext) {
     category: t.category,
     inputs: t.inputs.map((p) => p.name),
     outputs: t.outputs.map((p) => p.name),
-    configSchema: z.toJSONSchema(t.config, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    // Fields marked as able to hold a credential also accept `{ "$secret": name }`.
+    configSchema: acceptSecretRefs(z.toJSONSchema(t.config, { io: 'input', unrepresentable: 'any' })) as Record<string, unknown>,
     examples: t.examples.map((e) => ({ title: e.title, config: e.config as Record<string, unknown> })),
   }));
   const router = new SecureRouter(ctx.auth, ctx.routes);

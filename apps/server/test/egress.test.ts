@@ -1,0 +1,157 @@
+// The egress guard: what the server's fetch refuses (metadata, link-local, private without the allow
+// list, a redirect into any of them) and what it lets through; and a refused sink.http request ends
+// as a dead letter with the reason, not as retries.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EgressRefusedError } from '@sluice/nodes';
+import type { Graph } from '@sluice/shared';
+import { createEgressFetch, egressPolicy, refusal } from '../src/egress/guard.js';
+import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+
+describe('the egress guard', () => {
+  let server: http.Server;
+  let base: string;
+  const hits: string[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      hits.push(req.url ?? '');
+      if (req.url === '/to-metadata') res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+      else if (req.url === '/to-private') res.writeHead(307, { location: 'http://10.1.2.3/inside' }).end();
+      else if (req.url === '/to-ok') res.writeHead(302, { location: '/ok' }).end();
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('refuses the cloud metadata address always, even when the allow list would cover it', async () => {
+    const open = createEgressFetch(egressPolicy(['169.254.0.0/16', '127.0.0.1']));
+    await expect(open('http://169.254.169.254/latest/meta-data/')).rejects.toThrow(EgressRefusedError);
+    await expect(open('http://[fe80::1]/')).rejects.toThrow(/link-local/);
+    await expect(open('http://[::ffff:169.254.169.254]/')).rejects.toThrow(EgressRefusedError);
+    await expect(open('http://metadata.google.internal/computeMetadata/v1/')).rejects.toThrow(/metadata/);
+  });
+
+  it('refuses private and loopback addresses unless SLUICE_EGRESS_ALLOW lists them', async () => {
+    const closed = createEgressFetch(egressPolicy([]));
+    await expect(closed(`${base}/ok`)).rejects.toThrow(/private or loopback.*SLUICE_EGRESS_ALLOW/);
+    await expect(closed('http://10.0.0.1/')).rejects.toThrow(EgressRefusedError);
+    await expect(closed('http://192.168.1.1/')).rejects.toThrow(EgressRefusedError);
+    await expect(closed('http://[fd12::1]/')).rejects.toThrow(EgressRefusedError);
+    // A host name is checked on the address it resolves to, at connect time.
+    await expect(closed(`${base.replace('127.0.0.1', 'localhost')}/ok`)).rejects.toThrow(EgressRefusedError);
+    expect(hits).toEqual([]);
+
+    const allowed = createEgressFetch(egressPolicy(['127.0.0.0/8']));
+    const res = await allowed(`${base}/ok`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('ok');
+    // localhost resolves to ::1 and 127.0.0.1: the socket gets only the address the list allows.
+    const byName = await createEgressFetch(egressPolicy(['127.0.0.1']))(`${base.replace('127.0.0.1', 'localhost')}/ok`);
+    expect(byName.status).toBe(200);
+    await byName.body?.cancel();
+    expect(refusal(egressPolicy(['crm.internal']), '10.0.0.5', 'crm.internal')).toBeNull();
+    expect(refusal(egressPolicy([]), '93.184.216.34', 'example.com')).toBeNull();
+  });
+
+  it('checks every redirect: a local redirect to the metadata address or a private one is refused', async () => {
+    const open = createEgressFetch(egressPolicy(['127.0.0.1']));
+    await expect(open(`${base}/to-metadata`)).rejects.toThrow(/169\.254\.169\.254.*never sends there/);
+    await expect(open(`${base}/to-private`)).rejects.toThrow(/10\.1\.2\.3.*private/);
+    const followed = await open(`${base}/to-ok`);
+    expect(followed.status).toBe(200);
+    expect(followed.url === '' || followed.url.endsWith('/ok')).toBe(true);
+    // 'manual' hands the redirect back untouched, as sink.http asks.
+    expect((await open(`${base}/to-metadata`, { redirect: 'manual' })).status).toBe(302);
+  });
+
+  it('rejects an allow list entry that is not an address, CIDR or host name', () => {
+    expect(() => egressPolicy(['10.0.0.0/33'])).toThrow(/not a valid CIDR/);
+    expect(() => egressPolicy(['http://x/'])).toThrow(/neither/);
+  });
+});
+
+describe('a refused request in a flow', () => {
+  let t: TestSluice;
+  beforeAll(async () => {
+    // No allow list at all: even the test Postgres on loopback is out of reach for sinks.
+    t = await startTestSluice({ egressAllow: [] });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('refuses database connections of sink.postgres the same way: permanent, with the reason', async () => {
+    const sink = (id: string, connectionString: string) => ({
+      id,
+      type: 'sink.postgres',
+      config: { connectionString, table: 'egress_out', createTable: true, columns: [{ name: 'n', type: 'integer' }], retry: { strategy: 'fixed', maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 100 } },
+      position: { x: 0, y: 0 },
+    });
+    const graph: Graph = {
+      name: 'ssrf-pg',
+      nodes: [
+        { id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } },
+        sink('loopback', t.databaseUrl),
+        sink('meta', 'postgresql://u@169.254.169.254:5432/db'),
+        sink('named', t.databaseUrl.replace('127.0.0.1', 'localhost')),
+      ],
+      edges: [
+        { id: 'e1', source: 'in', sourcePort: 'out', target: 'loopback' },
+        { id: 'e2', source: 'in', sourcePort: 'out', target: 'meta' },
+        { id: 'e3', source: 'in', sourcePort: 'out', target: 'named' },
+      ],
+    };
+    const flow = await deployFlow(t, graph);
+    expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);
+    type Page = { items: { nodeId: string; attempts: number; error: { kind: string; message: string } }[] };
+    const items = await waitFor('three dead letters', async () => {
+      const page = await t.api<Page>('GET', `/api/flows/${flow.id}/dead-letters`);
+      return page.body.items.length === 3 ? page.body.items : undefined;
+    });
+    const byNode = Object.fromEntries(items.map((i) => [i.nodeId, i]));
+    for (const node of ['loopback', 'meta', 'named']) {
+      expect(byNode[node]!.error.kind, node).toBe('permanent');
+      expect(byNode[node]!.attempts, node).toBe(1);
+    }
+    expect(byNode.loopback!.error.message).toMatch(/127\.0\.0\.1 is a private or loopback address; list it in SLUICE_EGRESS_ALLOW/);
+    expect(byNode.meta!.error.message).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    expect(byNode.named!.error.message).toMatch(/localhost .* private or loopback/);
+    const { rows } = await t.pool.query(`SELECT to_regclass('egress_out') AS t`);
+    expect(rows[0].t).toBeNull();
+  });
+
+  it('is a permanent failure: one dead letter with the reason, no retries', async () => {
+    const graph: Graph = {
+      name: 'ssrf',
+      nodes: [
+        { id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } },
+        { id: 'meta', type: 'sink.http', config: { url: 'http://169.254.169.254/latest/meta-data/iam', retry: { strategy: 'fixed', maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 100 } }, position: { x: 0, y: 0 } },
+        { id: 'private', type: 'sink.http', config: { url: 'http://10.9.8.7/hook', retry: { strategy: 'fixed', maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 100 } }, position: { x: 0, y: 0 } },
+      ],
+      edges: [
+        { id: 'e1', source: 'in', sourcePort: 'out', target: 'meta' },
+        { id: 'e2', source: 'in', sourcePort: 'out', target: 'private' },
+      ],
+    };
+    const flow = await deployFlow(t, graph);
+    expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);
+    type Page = { items: { nodeId: string; attempts: number; error: { kind: string; message: string } }[] };
+    const items = await waitFor('two dead letters', async () => {
+      const page = await t.api<Page>('GET', `/api/flows/${flow.id}/dead-letters`);
+      return page.body.items.length === 2 ? page.body.items : undefined;
+    });
+    const byNode = Object.fromEntries(items.map((i) => [i.nodeId, i]));
+    expect(byNode.meta!.error.kind).toBe('permanent');
+    expect(byNode.meta!.attempts).toBe(1);
+    expect(byNode.meta!.error.message).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    expect(byNode.private!.error.message).toMatch(/10\.9\.8\.7 is a private or loopback address; list it in SLUICE_EGRESS_ALLOW/);
+    expect(byNode.private!.attempts).toBe(1);
+  });
+});
