@@ -25,6 +25,8 @@ export const ConfigSchema = z.object({
   adminEmail: EmailSchema.optional(),
   /** The first admin's password; unset: generated and written to <dataDir>/initial-admin-password. */
   adminPassword: z.string().min(12, 'SLUICE_ADMIN_PASSWORD needs at least 12 characters').optional(),
+  /** How often the alert rules are evaluated (by one process at a time), ms. Default 15000. */
+  alertIntervalMs: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   /** Log level. Default info. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -41,6 +43,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     ingestLimitBytes: env.SLUICE_INGEST_LIMIT_BYTES || undefined,
     workerConcurrency: env.SLUICE_WORKER_CONCURRENCY || undefined,
     logLevel: env.LOG_LEVEL || undefined,
+    alertIntervalMs: env.SLUICE_ALERT_INTERVAL_MS || undefined,
     adminEmail: env.SLUICE_ADMIN_EMAIL || undefined,
     adminPassword: env.SLUICE_ADMIN_PASSWORD || undefined,
   });

@@ -16,6 +16,7 @@ import { Authenticator } from './auth/authenticate.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { LoginLimiter } from './auth/rate-limit.js';
 import type { RouteDeclaration } from './http/route-table.js';
+import { AlertEvaluator } from './observability/alert-evaluator.js';
 
 export interface SluiceOptions {
   databaseUrl: string;
@@ -35,6 +36,8 @@ export interface SluiceOptions {
   dataDir?: string;
   /** The first admin, created when there are no users. Default admin@localhost with a generated password. */
   admin?: { email?: string; password?: string };
+  /** How often the alert rules are evaluated, cluster-wide, ms. Default 15000. */
+  alertIntervalMs?: number;
 }
 
 export interface Sluice {
@@ -43,6 +46,7 @@ export interface Sluice {
   /** The API's routes: as declared (with their access) and as express has them. Null without HTTP. */
   routes: { declared: RouteDeclaration[]; registered: string[] } | null;
   worker: EngineWorker | null;
+  alerts: AlertEvaluator;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,10 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       pollIntervalMs: options.workerPollIntervalMs,
     });
   }
+
+  // Every process offers to evaluate the alert rules; an advisory lock lets one at a time do it.
+  const alerts = new AlertEvaluator(pool, logger, { intervalMs: options.alertIntervalMs });
+  alerts.start();
 
   let server: http.Server | null = null;
   let relay: Relay | null = null;
@@ -106,7 +114,9 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     url,
     routes: routeInfo,
     worker,
+    alerts,
     async close() {
+      await alerts.stop();
       // Stop taking requests first, then let the worker finish or hand back its jobs.
       if (relay) await relay.close();
       if (server) {

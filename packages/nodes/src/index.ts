@@ -34,3 +34,4 @@ export function findNodeType(type: string): NodeType | undefined {
 
 export * from './define.js';
 export { RetryPolicySchema, retryDelayMs } from './retry.js';
+export { parseRetryAfter } from './sink/http.js';

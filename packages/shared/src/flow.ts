@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IssueSchema } from './errors.js';
+import { FlowAlertSettingsSchema } from './alerts.js';
 
 /** Node and edge ids: short, URL- and log-safe. */
 export const ElementIdSchema = z
@@ -50,6 +51,8 @@ export const FlowSettingsSchema = z.object({
    * never take every worker slot from the others.
    */
   parallelism: parallelism.default(4),
+  /** Alert thresholds, `for` durations and windows that differ from the defaults (ALERT_RULE_DEFAULTS). Unset: the defaults. */
+  alerts: FlowAlertSettingsSchema.optional(),
 });
 export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
 
@@ -58,6 +61,8 @@ export const FlowSettingsPatchSchema = z.object({
   chunkSize: chunkSize.optional(),
   maxBacklog: maxBacklog.optional(),
   parallelism: parallelism.optional(),
+  /** Replaces the flow's alert overrides as a whole. */
+  alerts: FlowAlertSettingsSchema.optional(),
 });
 
 export const CreateFlowBodySchema = GraphSchema.extend({

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { Reaper } from './reaper.js';
 import { StatsCollector } from './stats-collector.js';
 import { createRunChunkTask } from './tasks/run-chunk.js';
+import { createSendAlertTask } from './tasks/send-alert.js';
 
 export interface WorkerOptions {
   pool: pg.Pool;
@@ -49,7 +50,10 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     noHandleSignals: true,
     logger: graphileLogger(logger),
     events,
-    taskList: { run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger }) },
+    taskList: {
+      run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger }),
+      send_alert: createSendAlertTask({ pool, logger }),
+    },
     preset: {
       worker: {
         // No localQueue: a pre-fetched batch would hold jobs of slow flows ahead of other flows'

@@ -13,7 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { FlowSettings, FlowStatus, Graph, RecordError, Role } from '@sluice/shared';
+import type { AlertRule, AlertState, FlowSettings, FlowStatus, Graph, RecordError, Role } from '@sluice/shared';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
 
@@ -223,3 +223,69 @@ export const loginAttempts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
 );
+
+/** The current state of each (flow, alert rule) that has ever left the quiet state. */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    rule: text('rule').$type<AlertRule>().notNull(),
+    state: text('state').$type<AlertState>().notNull(),
+    value: jsonb('value').$type<number | null>(),
+    threshold: jsonb('threshold').$type<number>().notNull(),
+    message: text('message').notNull(),
+    /** When the current episode began (its pending). */
+    since: ts('since').notNull().defaultNow(),
+    firingAt: ts('firing_at'),
+    resolvedAt: ts('resolved_at'),
+    acknowledgedAt: ts('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    silencedUntil: ts('silenced_until'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('alerts_flow_rule_idx').on(t.flowId, t.rule)],
+);
+
+/** Every state change of every alert, newest last. */
+export const alertEvents = pgTable(
+  'alert_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    alertId: bigint('alert_id', { mode: 'number' })
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    rule: text('rule').$type<AlertRule>().notNull(),
+    state: text('state').$type<AlertState>().notNull(),
+    value: jsonb('value').$type<number | null>(),
+    threshold: jsonb('threshold').$type<number>().notNull(),
+    message: text('message').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('alert_events_flow_idx').on(t.flowId, t.id)],
+);
+
+/** Where alert notifications go. The signing secret is never returned after creation. */
+export const alertChannels = pgTable('alert_channels', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  url: text('url').notNull(),
+  format: text('format').$type<'webhook' | 'slack'>().notNull(),
+  secret: text('secret').notNull(),
+  /** Empty: every flow. */
+  flowIds: uuid('flow_ids').array().notNull().default(sql`'{}'`),
+  retry: jsonb('retry').$type<{ strategy: 'exponential' | 'linear' | 'fixed'; maxAttempts: number; baseDelayMs: number; maxDelayMs: number }>().notNull(),
+  timeoutMs: integer('timeout_ms').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** One row: when the cluster last evaluated the alert rules (so several processes keep one cadence). */
+export const alertEvaluations = pgTable('alert_evaluations', {
+  id: integer('id').primaryKey(),
+  lastRunAt: ts('last_run_at').notNull(),
+});
