@@ -7,6 +7,7 @@ import { DeadLettersPage } from '../dead-letters';
 import { ServerStatusBanner } from './ServerStatusBanner';
 import { can, SignInPage, useSession, useSignOut } from '../auth';
 import { TokensPage, UsersPage } from '../admin';
+import { AlertsBanner, AlertsPage } from '../alerts';
 
 function UserMenu() {
   const { data: session } = useSession();
@@ -53,12 +54,14 @@ function Layout() {
             Flows
           </NavLink>
           <NavLink to="/dead-letters">Dead letters</NavLink>
+          {can(session, 'flows:read') && <NavLink to="/alerts">Alerts</NavLink>}
           {can(session, 'tokens:own') && <NavLink to="/tokens">API tokens</NavLink>}
           {can(session, 'users:manage') && <NavLink to="/users">Users</NavLink>}
         </nav>
         <UserMenu />
       </header>
       <ServerStatusBanner />
+      <AlertsBanner />
       <main className="app-main">
         <Outlet />
       </main>
@@ -83,6 +86,7 @@ const router = createBrowserRouter([
       { path: '/flows/:flowId', element: <FlowEditorPage /> },
       { path: '/flows/:flowId/dead-letters', element: <DeadLettersPage /> },
       { path: '/dead-letters', element: <DeadLettersPage /> },
+      { path: '/alerts', element: <AlertsPage /> },
       { path: '/tokens', element: <TokensPage /> },
       { path: '/users', element: <UsersPage /> },
       { path: '*', element: <NotFound /> },
