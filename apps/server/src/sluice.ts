@@ -17,6 +17,7 @@ import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { LoginLimiter } from './auth/rate-limit.js';
 import type { RouteDeclaration } from './http/route-table.js';
 import { AlertEvaluator } from './observability/alert-evaluator.js';
+import { IngestRequestCounter } from './observability/ingest-requests.js';
 
 export interface SluiceOptions {
   databaseUrl: string;
@@ -77,11 +78,14 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   let relay: Relay | null = null;
   let url: string | null = null;
   let routeInfo: Sluice['routes'] = null;
+  let ingestRequests: IngestRequestCounter | null = null;
   if (options.role === 'server' || options.role === 'all') {
     await ensureFirstAdmin(pool, { ...options.admin, dataDir: options.dataDir ?? '.sluice' }, logger);
     const auth = new Authenticator(pool);
     const ingest = new IngestService(pool, db, plans);
     const routes: RouteDeclaration[] = [];
+    ingestRequests = new IngestRequestCounter(pool, logger);
+    ingestRequests.start();
     const app = createHttpApp({
       auth,
       loginLimiter: new LoginLimiter(pool),
@@ -91,6 +95,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       db,
       plans,
       ingest,
+      ingestRequests,
       logger,
       ingestLimitBytes: options.ingestLimitBytes ?? 10 * 1024 * 1024,
       flowChanged: (flowId) => ingest.invalidate(flowId),
@@ -123,6 +128,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      if (ingestRequests) await ingestRequests.stop();
       if (worker) await worker.stop();
       await externalPools.closeAll();
       await pool.end();

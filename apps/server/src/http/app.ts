@@ -40,6 +40,11 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   const api = express.Router();
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
   const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), alertRoutes(ctx)];
+  // Every ingest answer is counted by flow and status (for /metrics), whatever answered it.
+  api.post('/flows/:id/ingest', (req, res, next) => {
+    res.on('finish', () => ctx.ingestRequests.count(String(req.params.id).toLowerCase(), res.statusCode));
+    next();
+  });
   // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
   api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
   for (const router of routers) api.use(router);

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { LoginLimiter } from '../auth/rate-limit.js';
 import type { RouteDeclaration } from './route-table.js';
+import type { IngestRequestCounter } from '../observability/ingest-requests.js';
 
 /** What route handlers use; built once per server process. */
 export interface ApiContext {
@@ -21,6 +22,8 @@ export interface ApiContext {
   loginLimiter: LoginLimiter;
   /** Every route's declared access, filled as the routers are built. */
   routes: RouteDeclaration[];
+  /** Counts ingest answers by flow and status, for /metrics. */
+  ingestRequests: IngestRequestCounter;
   /** True when Sluice serves HTTPS (session cookies are then Secure). */
   tls: boolean;
 }

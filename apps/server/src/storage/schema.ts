@@ -119,6 +119,8 @@ export const nodeStats = pgTable(
     errors: bigint('errors', { mode: 'number' }).notNull().default(0),
     deadLettered: bigint('dead_lettered', { mode: 'number' }).notNull().default(0),
     latency: bigint('latency', { mode: 'number' }).array().notNull().default(sql`'{}'`),
+    /** Counts by key: `rule:<name>` (validation failures), `class:<c>` (errors), `retries`, `q:<measure>` (quality). */
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.flowId, t.nodeId] })],
@@ -138,6 +140,7 @@ export const nodeStatsSeries = pgTable(
     errors: bigint('errors', { mode: 'number' }).notNull().default(0),
     deadLettered: bigint('dead_lettered', { mode: 'number' }).notNull().default(0),
     latency: bigint('latency', { mode: 'number' }).array().notNull().default(sql`'{}'`),
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
   },
   (t) => [primaryKey({ columns: [t.flowId, t.nodeId, t.bucket] }), index('node_stats_series_bucket_idx').on(t.bucket)],
 );
@@ -289,3 +292,18 @@ export const alertEvaluations = pgTable('alert_evaluations', {
   id: integer('id').primaryKey(),
   lastRunAt: ts('last_run_at').notNull(),
 });
+
+/**
+ * Ingest calls answered, by flow and HTTP status, summed over every server process (each flushes
+ * its own counts about once a second). `flow_key` is the flow id, or '' where the flow is not
+ * named (answers that do not prove the flow exists), so labels stay bounded.
+ */
+export const ingestRequestCounts = pgTable(
+  'ingest_request_counts',
+  {
+    flowKey: text('flow_key').notNull(),
+    status: integer('status').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.flowKey, t.status] })],
+);

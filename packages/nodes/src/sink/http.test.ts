@@ -174,7 +174,7 @@ describe('sink.http', () => {
     const started = Date.now();
     const [outcome] = await sink({ url: `${base}/slow`, timeoutMs: 200 }).deliver([makeRecord({})]);
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(outcome).toEqual({ status: 'transient', error: { kind: 'exhausted', message: `POST ${base}/slow timed out after 200 ms` } });
+    expect(outcome).toEqual({ status: 'transient', error: { kind: 'exhausted', cause: 'timeout', message: `POST ${base}/slow timed out after 200 ms` } });
   });
 
   it('a refused connection is transient', async () => {
