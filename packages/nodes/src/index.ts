@@ -35,3 +35,4 @@ export function findNodeType(type: string): NodeType | undefined {
 export * from './define.js';
 export { RetryPolicySchema, retryDelayMs } from './retry.js';
 export { parseRetryAfter } from './sink/http.js';
+export { getPath } from './path.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IssueSchema } from './errors.js';
 import { FlowAlertSettingsSchema } from './alerts.js';
+import { FlowQualitySettingsSchema } from './quality.js';
 
 /** Node and edge ids: short, URL- and log-safe. */
 export const ElementIdSchema = z
@@ -53,6 +54,8 @@ export const FlowSettingsSchema = z.object({
   parallelism: parallelism.default(4),
   /** Alert thresholds, `for` durations and windows that differ from the defaults (ALERT_RULE_DEFAULTS). Unset: the defaults. */
   alerts: FlowAlertSettingsSchema.optional(),
+  /** How data quality is measured and its targets. Unset: the defaults (the seed's targets). */
+  quality: FlowQualitySettingsSchema.optional(),
 });
 export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
 
@@ -63,6 +66,8 @@ export const FlowSettingsPatchSchema = z.object({
   parallelism: parallelism.optional(),
   /** Replaces the flow's alert overrides as a whole. */
   alerts: FlowAlertSettingsSchema.optional(),
+  /** How data quality is measured and its targets. Unset: the defaults (the seed's targets). */
+  quality: FlowQualitySettingsSchema.optional(),
 });
 
 export const CreateFlowBodySchema = GraphSchema.extend({

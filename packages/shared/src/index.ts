@@ -11,3 +11,4 @@ export * from './dry-run.js';
 export * from './metrics.js';
 export * from './auth.js';
 export * from './alerts.js';
+export * from './quality.js';

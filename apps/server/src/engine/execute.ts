@@ -36,6 +36,8 @@ export interface ExecuteOptions {
   sinkSliceRecords?: number;
   /** False when the chunk continues an earlier one at its entry node: its records were counted in there. Default true. */
   countInAtEntry?: boolean;
+  /** Rule names that are consistency rules: a record breaking any counts once as `q:inconsistent` at its validator. Default none. */
+  consistencyRules?: ReadonlySet<string>;
   /** Sees every node's input and output, for dry runs. */
   observe?: (nodeId: string, input: EngineRecord[], outputs: Record<string, EngineRecord[]>, failures: NewDeadLetter[]) => void;
 }
@@ -120,6 +122,7 @@ export async function executeChunk(
           const rules = new Set((failures ?? []).map((f) => f.rule ?? 'schema'));
           if (rules.size === 0) rules.add('schema');
           for (const rule of rules) stats.count(nodeId, `rule:${rule}`);
+          if (options.consistencyRules && [...rules].some((r) => options.consistencyRules!.has(r))) stats.count(nodeId, 'q:inconsistent');
         }
       }
     }

@@ -4,6 +4,7 @@
 import type pg from 'pg';
 import { alertRuleSettings, type AlertRule, type FlowSettings, type Graph } from '@sluice/shared';
 import { nodeKinds, percentile } from '../storage/stats.js';
+import { flowQuality } from '../storage/quality.js';
 
 /** A flow had traffic if records came in within this long (data_flow_stopped). */
 const TRAFFIC_LOOKBACK_SECONDS = 3600;
@@ -17,6 +18,8 @@ export interface FlowMeasure {
   recentIn: number;
   /** Seconds since the last record came in, null when none within the lookback. */
   secondsSinceTraffic: number | null;
+  /** The worst of completeness, accuracy and consistency over the quality rule's window; null with nothing measured. */
+  quality: { value: number | null; worst: string | null };
   /** Records accepted and not finished. */
   backlog: number;
   /** Age in seconds of the oldest chunk whose time to run has come; null when none. */
@@ -37,7 +40,8 @@ export async function measureFlow(pool: pg.Pool, flowId: string, graph: Graph, s
   const slaWindow = alertRuleSettings(settings.alerts, 'sla_breach').windowSeconds;
   const sinkIds = [...kinds].filter(([, k]) => k === 'sink').map(([id]) => id);
   const sourceIds = [...kinds].filter(([, k]) => k === 'source').map(([id]) => id);
-  const [counts, latency, traffic, queue] = await Promise.all([
+  const qualityWindow = alertRuleSettings(settings.alerts, 'data_quality_degradation').windowSeconds;
+  const [counts, latency, traffic, queue, quality] = await Promise.all([
     pool.query(
       `SELECT w.secs, s.node_id, sum(s.records_in)::bigint AS records_in, sum(s.errors)::bigint AS errors,
               sum(coalesce((s.records_out->>'valid')::bigint, 0))::bigint AS valid, count(*)::bigint AS buckets
@@ -66,12 +70,17 @@ export async function measureFlow(pool: pg.Pool, flowId: string, graph: Graph, s
        FROM chunks WHERE flow_id = $1`,
       [flowId],
     ),
+    flowQuality(pool, [{ id: flowId, graph, settings }], [qualityWindow]),
   ]);
+  const q = quality.get(flowId)!.windows[0]!;
+  const shares = (['completeness', 'accuracy', 'consistency'] as const).filter((k) => q[k] !== null).map((k) => ({ k, v: q[k]! }));
+  const worst = shares.length ? shares.reduce((a, b) => (b.v < a.v ? b : a)) : null;
   const measure: FlowMeasure = {
     windows: new Map(windows.map((w) => [w, { sourceIn: 0, errors: 0, validatorIn: 0, valid: 0, anyActivity: false }])),
     latency: new Map([[slaWindow, []]]),
     recentIn: Number(traffic.rows[0]?.n ?? 0),
     secondsSinceTraffic: traffic.rows[0]?.age == null ? null : Number(traffic.rows[0].age),
+    quality: { value: worst?.v ?? null, worst: worst?.k ?? null },
     backlog: Number(queue.rows[0]?.backlog ?? 0),
     oldestDueChunkSeconds: queue.rows[0]?.oldest_due == null ? null : Number(queue.rows[0].oldest_due),
   };
@@ -122,9 +131,9 @@ export function judge(rule: AlertRule, m: FlowMeasure, settings: FlowSettings): 
       return { breaching, value, threshold: s.threshold, message: value === null ? `nothing delivered in the last ${s.windowSeconds} s` : `p95 end-to-end latency ≤ ${value} ms over ${s.windowSeconds} s (threshold ${s.threshold} ms)` };
     }
     case 'data_quality_degradation': {
-      const value = w.validatorIn > 0 ? w.valid / w.validatorIn : null;
+      const { value, worst } = m.quality;
       const breaching = value !== null && value < s.threshold;
-      return { breaching, value, threshold: s.threshold, message: value === null ? `no records validated in the last ${s.windowSeconds} s` : `${percent(value)} of records passed validation over ${s.windowSeconds} s (target ${percent(s.threshold)})` };
+      return { breaching, value, threshold: s.threshold, message: value === null ? `no records measured in the last ${s.windowSeconds} s` : `${worst} ${percent(value)} over ${s.windowSeconds} s (target ${percent(s.threshold)})` };
     }
     case 'queue_backlog_growing': {
       const value = m.backlog;

@@ -3,7 +3,8 @@
 // node ids, ports, never record ids or data.
 import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { LATENCY_BUCKETS_MS, type Graph } from '@sluice/shared';
+import { FlowSettingsSchema, LATENCY_BUCKETS_MS, QUALITY_WINDOWS, type Graph } from '@sluice/shared';
+import { flowQuality } from '../storage/quality.js';
 import { nodeKinds } from '../storage/stats.js';
 import { DEAD_AFTER_MS } from '../engine/reaper.js';
 
@@ -28,9 +29,18 @@ export function createMetricsRegistry(pool: pg.Pool) {
   const workers = new Gauge({ name: 'sluice_workers', help: 'Worker processes with a fresh heartbeat.', registers: [registry] });
   const heartbeatAge = new Gauge({ name: 'sluice_worker_heartbeat_age_seconds', help: 'Seconds since each worker process last said it was alive.', labelNames: ['worker'], registers: [registry] });
 
+  const quality = {
+    completeness: new Gauge({ name: 'sluice_data_quality_completeness', help: 'Share of records with every required field present and non-empty, per window (5m, 1h, 24h).', labelNames: ['flow', 'window'], registers: [registry] }),
+    accuracy: new Gauge({ name: 'sluice_data_quality_accuracy', help: 'Share of records passing the validators, per window.', labelNames: ['flow', 'window'], registers: [registry] }),
+    consistency: new Gauge({ name: 'sluice_data_quality_consistency', help: 'Share of records passing the consistency rules and not duplicated, per window.', labelNames: ['flow', 'window'], registers: [registry] }),
+    freshnessSeconds: new Gauge({ name: 'sluice_data_quality_freshness_seconds', help: 'Mean age of records when processed (now − event time), per window.', labelNames: ['flow', 'window'], registers: [registry] }),
+  };
+  const windowLabel = (secs: number) => (secs % 3600 === 0 ? `${secs / 3600}h` : `${secs / 60}m`);
+
   // One read of the tables per scrape fills every metric.
   const refresh = async () => {
-    const [stats, series, queue, letters, beats, ingest] = await Promise.all([
+    const { rows: deployed } = await pool.query<{ id: string; graph: Graph; settings: unknown }>(`SELECT id, graph, settings FROM flows WHERE status = 'deployed'`);
+    const [stats, series, queue, letters, beats, ingest, qualities] = await Promise.all([
       pool.query(`SELECT s.flow_id, s.node_id, s.records_in, s.records_out, s.errors, s.dead_lettered, s.latency, s.counts, f.graph
                   FROM node_stats s JOIN flows f ON f.id = s.flow_id`),
       pool.query(`SELECT flow_id, node_id, sum(records_in)::bigint AS n FROM node_stats_series
@@ -41,7 +51,18 @@ export function createMetricsRegistry(pool: pg.Pool) {
       pool.query(`SELECT flow_id, count(*)::bigint AS n FROM dead_letters WHERE status = 'pending' GROUP BY flow_id`),
       pool.query('SELECT id, extract(epoch FROM now() - heartbeat_at)::float AS age FROM worker_processes'),
       pool.query('SELECT flow_key, status, count FROM ingest_request_counts'),
+      flowQuality(pool, deployed.map((f) => ({ id: f.id, graph: f.graph, settings: FlowSettingsSchema.parse(f.settings) })), QUALITY_WINDOWS),
     ]);
+    for (const gauge of Object.values(quality)) gauge.reset();
+    for (const [flow, q] of qualities) {
+      for (const w of q.windows) {
+        const labels = { flow, window: windowLabel(w.windowSeconds) };
+        for (const key of ['completeness', 'accuracy', 'consistency', 'freshnessSeconds'] as const) {
+          const v = w[key];
+          if (v !== null) quality[key].set(labels, v);
+        }
+      }
+    }
     for (const m of [recordsIn, recordsOut, errors, validation, retries, ingestRequests, deadLettered, e2eBucket, rate, backlog, pending, heartbeatAge]) m.reset();
     // Node kinds come from the registry, per flow graph, computed once per scrape.
     const kindsByFlow = new Map<string, Map<string, string | undefined>>();

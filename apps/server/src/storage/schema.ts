@@ -307,3 +307,21 @@ export const ingestRequestCounts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.flowKey, t.status] })],
 );
+
+/**
+ * The last record seen per (flow, duplicate key), for the consistency measure: one batched upsert
+ * per chunk. Keys are SHA-256 hashes of the key value (no record data kept); rows older than 24 h
+ * are deleted.
+ */
+export const qualityKeys = pgTable(
+  'quality_keys',
+  {
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    keyHash: text('key_hash').notNull(),
+    recordId: uuid('record_id').notNull(),
+    seenAt: ts('seen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.keyHash] }), index('quality_keys_seen_idx').on(t.seenAt)],
+);

@@ -8,6 +8,19 @@ import { executeChunk, type ChunkOutcome } from '../execute.js';
 import { ChunkStats, type StatsCollector } from '../stats-collector.js';
 import type { Logger } from '../../logger.js';
 import { isDatabaseUnavailable } from '../../storage/db-errors.js';
+import type { DeployedPlan } from '../../compiler/plan-cache.js';
+import { countChunkQuality, qualityProfile, type QualityProfile } from '../quality.js';
+
+/** Each deployed version's quality profile, computed once. */
+const profiles = new WeakMap<DeployedPlan, QualityProfile>();
+function profileOf(plan: DeployedPlan): QualityProfile {
+  let profile = profiles.get(plan);
+  if (!profile) {
+    profile = qualityProfile(plan.graph, plan.settings);
+    profiles.set(plan, profile);
+  }
+  return profile;
+}
 
 /** How long a chunk waits for an unreachable database before its job fails (and is retried later). */
 const DATABASE_PATIENCE_MS = 60_000;
@@ -65,7 +78,12 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
 
     let outcome: ChunkOutcome;
     if (plan.nodes.has(chunk.nodeId)) {
-      outcome = await executeChunk(plan, chunk.nodeId, records, chunk.attempt, { countInAtEntry: !chunk.continuation });
+      const profile = profileOf(plan);
+      outcome = await executeChunk(plan, chunk.nodeId, records, chunk.attempt, { countInAtEntry: !chunk.continuation, consistencyRules: profile.consistencyRules });
+      // Quality is measured once per record, as it enters at its source.
+      if (plan.sources.includes(chunk.nodeId) && chunk.attempt === 0 && !chunk.continuation) {
+        await whileDatabaseReturns(() => countChunkQuality(deps.pool, chunk.flowId, chunk.nodeId, records, profile, outcome.stats));
+      }
     } else {
       // A dead letter retried onto a version that no longer has its node.
       const stats = new ChunkStats();
