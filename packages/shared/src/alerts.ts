@@ -30,17 +30,40 @@ export const ALERT_RULE_DEFAULTS: Record<AlertRule, AlertRuleSettings> = {
   queue_backlog_growing: { enabled: true, threshold: 1000, forSeconds: 120, windowSeconds: 300 },
 };
 
+const THRESHOLD_HELP: Record<AlertRule, string> = {
+  data_flow_stopped: 'Unused: the rule fires when a flow that had traffic in the last hour has none for the window, or its due records wait longer than the window.',
+  high_error_rate: 'Fires above this share of failed attempts over records in (0.05 = 5%).',
+  sla_breach: 'Fires when the p95 receive-to-delivery latency is above this, in ms.',
+  data_quality_degradation: 'Fires when the worst of completeness, accuracy and consistency falls below this share.',
+  queue_backlog_growing: 'Fires above this many records waiting.',
+};
+
+/** One rule's overrides; the form shows the rule's defaults (JSON Schema `default`), parsing fills none. */
+function ruleOverride(rule: AlertRule, description: string) {
+  const d = ALERT_RULE_DEFAULTS[rule];
+  return z
+    .object({
+      enabled: z.boolean().optional().meta({ default: d.enabled, description: 'Evaluate this rule for the flow. Default on.' }),
+      threshold: z.number().min(0).optional().meta({ default: d.threshold, description: `${THRESHOLD_HELP[rule]} Default ${d.threshold}.` }),
+      forSeconds: z.number().min(0).max(86_400).optional().meta({ default: d.forSeconds, description: `How long the condition must hold before the alert fires, s. Default ${d.forSeconds}.` }),
+      windowSeconds: z.number().min(1).max(86_400).optional().meta({ default: d.windowSeconds, description: `The sliding window measured, s. Default ${d.windowSeconds}.` }),
+    })
+    .strict()
+    .optional()
+    .describe(description);
+}
+
 /** A flow's overrides, rule by rule and field by field; what is not given keeps the default. */
-const RuleOverrideSchema = AlertRuleSettingsSchema.partial().optional();
 export const FlowAlertSettingsSchema = z
   .object({
-    data_flow_stopped: RuleOverrideSchema,
-    high_error_rate: RuleOverrideSchema,
-    sla_breach: RuleOverrideSchema,
-    data_quality_degradation: RuleOverrideSchema,
-    queue_backlog_growing: RuleOverrideSchema,
+    data_flow_stopped: ruleOverride('data_flow_stopped', 'No records for the window after traffic in the last hour, or records not moving.'),
+    high_error_rate: ruleOverride('high_error_rate', 'Too many failed attempts (sink errors, transform errors).'),
+    sla_breach: ruleOverride('sla_breach', 'Records take too long from receipt to delivery (p95).'),
+    data_quality_degradation: ruleOverride('data_quality_degradation', 'Completeness, accuracy or consistency under target.'),
+    queue_backlog_growing: ruleOverride('queue_backlog_growing', 'Too many records waiting.'),
   })
-  .strict();
+  .strict()
+  .describe('Alert rules for this flow; leave a field empty for its default.');
 export type FlowAlertSettings = z.infer<typeof FlowAlertSettingsSchema>;
 
 /** A rule's effective settings for a flow. */

@@ -11,13 +11,13 @@ export const QUALITY_TARGET_DEFAULTS = { completeness: 0.99, accuracy: 0.995, fr
 
 export const QualityTargetsSchema = z.object({
   /** Share of records with every required field present and non-empty. Default 0.99. */
-  completeness: z.number().min(0).max(1).default(QUALITY_TARGET_DEFAULTS.completeness),
+  completeness: z.number().min(0).max(1).default(QUALITY_TARGET_DEFAULTS.completeness).describe('Share of records with every required field present. Default 0.99.'),
   /** Share of records passing the validators. Default 0.995. */
-  accuracy: z.number().min(0).max(1).default(QUALITY_TARGET_DEFAULTS.accuracy),
+  accuracy: z.number().min(0).max(1).default(QUALITY_TARGET_DEFAULTS.accuracy).describe('Share of records passing the validators. Default 0.995.'),
   /** Longest acceptable mean age of records when processed, s. Default 300. */
-  freshnessSeconds: z.number().min(0).max(86_400 * 30).default(QUALITY_TARGET_DEFAULTS.freshnessSeconds),
+  freshnessSeconds: z.number().min(0).max(86_400 * 30).default(QUALITY_TARGET_DEFAULTS.freshnessSeconds).describe('Longest acceptable mean age of records when processed, s. Default 300.'),
   /** Share passing the consistency rules and not duplicated. Default 0.999. */
-  consistency: z.number().min(0).max(1).default(QUALITY_TARGET_DEFAULTS.consistency),
+  consistency: z.number().min(0).max(1).default(QUALITY_TARGET_DEFAULTS.consistency).describe('Share passing the consistency rules and not duplicated. Default 0.999.'),
 });
 export type QualityTargets = z.infer<typeof QualityTargetsSchema>;
 
@@ -25,16 +25,17 @@ export type QualityTargets = z.infer<typeof QualityTargetsSchema>;
 export const FlowQualitySettingsSchema = z
   .object({
     /** Fields every record must have, non-empty. Default: the `required` list of the flow's first JSON Schema validator. */
-    requiredFields: z.array(path).max(100).optional(),
+    requiredFields: z.array(path).max(100).optional().describe('Fields every record must have, non-empty. Default: the `required` list of the first JSON Schema validator.'),
     /** Field holding the record's event time (ISO 8601 or epoch ms). Default: when Sluice received it. */
-    eventTimeField: path.optional(),
+    eventTimeField: path.optional().describe('Field with the record\'s event time (ISO 8601 or epoch ms), for freshness. Default: when Sluice received it.'),
     /** Field that identifies a record for duplicate detection. Default: no duplicate check. */
-    duplicateKey: path.optional(),
+    duplicateKey: path.optional().describe('Field that identifies a record; repeats within the window count against consistency. Default: no duplicate check.'),
     /** Names of validate.rules rules that are consistency rules (they count against consistency as well as accuracy). Default none. */
-    consistencyRules: z.array(z.string().min(1).max(100)).max(100).default([]),
-    targets: QualityTargetsSchema.prefault({}),
+    consistencyRules: z.array(z.string().min(1).max(100)).max(100).default([]).describe('Names of business rules that are consistency rules. Default none.'),
+    targets: QualityTargetsSchema.prefault({}).describe('Data quality targets (the seed\'s by default).'),
   })
-  .strict();
+  .strict()
+  .describe('How data quality is measured and its targets.');
 export type FlowQualitySettings = z.infer<typeof FlowQualitySettingsSchema>;
 
 /** The three sliding windows quality is shown over, s. */

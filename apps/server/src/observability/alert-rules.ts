@@ -10,8 +10,8 @@ import { flowQuality } from '../storage/quality.js';
 const TRAFFIC_LOOKBACK_SECONDS = 3600;
 
 export interface FlowMeasure {
-  /** Per window (seconds): records in at the sources, errors at every node, validators' in and passed. */
-  windows: Map<number, { sourceIn: number; errors: number; validatorIn: number; valid: number; anyActivity: boolean }>;
+  /** Per window (seconds): records in at the sources, errors at every node, whether any node moved. */
+  windows: Map<number, { sourceIn: number; errors: number; anyActivity: boolean }>;
   /** Sink latency histogram per window (LATENCY_BUCKETS_MS counts). */
   latency: Map<number, number[]>;
   /** Records in at the sources within the traffic lookback. */
@@ -43,8 +43,7 @@ export async function measureFlow(pool: pg.Pool, flowId: string, graph: Graph, s
   const qualityWindow = alertRuleSettings(settings.alerts, 'data_quality_degradation').windowSeconds;
   const [counts, latency, traffic, queue, quality] = await Promise.all([
     pool.query(
-      `SELECT w.secs, s.node_id, sum(s.records_in)::bigint AS records_in, sum(s.errors)::bigint AS errors,
-              sum(coalesce((s.records_out->>'valid')::bigint, 0))::bigint AS valid, count(*)::bigint AS buckets
+      `SELECT w.secs, s.node_id, sum(s.records_in)::bigint AS records_in, sum(s.errors)::bigint AS errors, count(*)::bigint AS buckets
        FROM unnest($2::int[]) AS w(secs)
        JOIN node_stats_series s ON s.flow_id = $1 AND s.bucket > now() - make_interval(secs => w.secs)
        GROUP BY w.secs, s.node_id`,
@@ -76,7 +75,7 @@ export async function measureFlow(pool: pg.Pool, flowId: string, graph: Graph, s
   const shares = (['completeness', 'accuracy', 'consistency'] as const).filter((k) => q[k] !== null).map((k) => ({ k, v: q[k]! }));
   const worst = shares.length ? shares.reduce((a, b) => (b.v < a.v ? b : a)) : null;
   const measure: FlowMeasure = {
-    windows: new Map(windows.map((w) => [w, { sourceIn: 0, errors: 0, validatorIn: 0, valid: 0, anyActivity: false }])),
+    windows: new Map(windows.map((w) => [w, { sourceIn: 0, errors: 0, anyActivity: false }])),
     latency: new Map([[slaWindow, []]]),
     recentIn: Number(traffic.rows[0]?.n ?? 0),
     secondsSinceTraffic: traffic.rows[0]?.age == null ? null : Number(traffic.rows[0].age),
@@ -86,15 +85,9 @@ export async function measureFlow(pool: pg.Pool, flowId: string, graph: Graph, s
   };
   for (const row of counts.rows) {
     const w = measure.windows.get(Number(row.secs))!;
-    const kind = kinds.get(String(row.node_id));
-    const recordsIn = Number(row.records_in);
     w.errors += Number(row.errors);
     w.anyActivity ||= Number(row.buckets) > 0;
-    if (kind === 'source') w.sourceIn += recordsIn;
-    if (kind === 'validate') {
-      w.validatorIn += recordsIn;
-      w.valid += Number(row.valid);
-    }
+    if (kinds.get(String(row.node_id)) === 'source') w.sourceIn += Number(row.records_in);
   }
   const histogram = measure.latency.get(slaWindow)!;
   for (const row of latency.rows) histogram[Number(row.i) - 1] = Number(row.n);
