@@ -84,3 +84,11 @@ test('the quality panel shows a flow’s gaps against its targets, and the alert
   expect(after.acknowledgedBy).toBe('admin@e2e.local');
   expect(Date.parse(after.silencedUntil!)).toBeGreaterThan(Date.now() + 55 * 60_000);
 });
+
+test('the workers page lists the worker process with a fresh heartbeat', async ({ page }) => {
+  await page.goto('/workers');
+  const card = page.locator('[data-testid^="worker-"]').filter({ hasText: 'alive' });
+  await expect(card).toHaveCount(1);
+  await expect(card.getByTestId('worker-heartbeat')).toContainText(/heartbeat \d+(\.\d)? s ago/);
+  await shot(page, 'workers-page');
+});

@@ -12,3 +12,4 @@ export * from './metrics.js';
 export * from './auth.js';
 export * from './alerts.js';
 export * from './quality.js';
+export * from './workers.js';

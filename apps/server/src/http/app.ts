@@ -4,6 +4,7 @@ import express, { json, type Router } from 'express';
 import { authRoutes } from './routes/auth.js';
 import { alertRoutes } from './routes/alerts.js';
 import { qualityRoutes } from './routes/quality.js';
+import { workerRoutes } from './routes/workers.js';
 import type { ApiContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -40,7 +41,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   app.set('etag', false);
   const api = express.Router();
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
-  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), alertRoutes(ctx), qualityRoutes(ctx)];
+  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), alertRoutes(ctx), qualityRoutes(ctx), workerRoutes(ctx)];
   // Every ingest answer is counted by flow and status (for /metrics), whatever answered it.
   api.post('/flows/:id/ingest', (req, res, next) => {
     res.on('finish', () => ctx.ingestRequests.count(String(req.params.id).toLowerCase(), res.statusCode));

@@ -8,6 +8,7 @@ import { ServerStatusBanner } from './ServerStatusBanner';
 import { can, SignInPage, useSession, useSignOut } from '../auth';
 import { TokensPage, UsersPage } from '../admin';
 import { AlertsBanner, AlertsPage } from '../alerts';
+import { WorkersPage } from '../workers';
 
 function UserMenu() {
   const { data: session } = useSession();
@@ -55,6 +56,7 @@ function Layout() {
           </NavLink>
           <NavLink to="/dead-letters">Dead letters</NavLink>
           {can(session, 'flows:read') && <NavLink to="/alerts">Alerts</NavLink>}
+          {can(session, 'flows:read') && <NavLink to="/workers">Workers</NavLink>}
           {can(session, 'tokens:own') && <NavLink to="/tokens">API tokens</NavLink>}
           {can(session, 'users:manage') && <NavLink to="/users">Users</NavLink>}
         </nav>
@@ -87,6 +89,7 @@ const router = createBrowserRouter([
       { path: '/flows/:flowId/dead-letters', element: <DeadLettersPage /> },
       { path: '/dead-letters', element: <DeadLettersPage /> },
       { path: '/alerts', element: <AlertsPage /> },
+      { path: '/workers', element: <WorkersPage /> },
       { path: '/tokens', element: <TokensPage /> },
       { path: '/users', element: <UsersPage /> },
       { path: '*', element: <NotFound /> },
