@@ -82,7 +82,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   if (options.role === 'server' || options.role === 'all') {
     await ensureFirstAdmin(pool, { ...options.admin, dataDir: options.dataDir ?? '.sluice' }, logger);
     const auth = new Authenticator(pool);
-    const ingest = new IngestService(pool, db, plans);
+    const ingest = new IngestService(pool, db, plans, logger);
     const routes: RouteDeclaration[] = [];
     ingestRequests = new IngestRequestCounter(pool, logger);
     ingestRequests.start();

@@ -1,5 +1,7 @@
 // Ingest: validate the envelope, give each record its id and correlation id, group-commit the
 // records with their jobs, and answer only after the commit.
+import type { Logger } from '../logger.js';
+import { recordLogFields } from '../engine/record-log.js';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
@@ -37,6 +39,7 @@ export class IngestService {
     private readonly pool: pg.Pool,
     private readonly db: Db,
     private readonly plans: PlanCache,
+    private readonly logger?: Logger,
   ) {
     this.committer = new GroupCommitter(pool);
   }
@@ -89,6 +92,7 @@ export class IngestService {
     await this.committer.commit({ flowId: req.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
     const cachedBacklog = this.backlog.get(req.flowId);
     if (cachedBacklog) cachedBacklog.value += records.length;
+    this.logger?.debug({ ...recordLogFields(req.flowId, sourceId, records), version: target.version }, 'records accepted');
     return { accepted: records.length, ids: records.map((r) => r.id) };
   }
 
