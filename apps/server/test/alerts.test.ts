@@ -252,6 +252,59 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
   });
 });
 
+describe('alerts: data_flow_stopped when no worker moves the records, and a Slack-compatible channel', () => {
+  it('fires when due records wait longer than the window with no worker, and resolves once a worker runs them', async () => {
+    // A server without a worker: records are accepted and then wait.
+    const t = await startTestSluice({ role: 'server', alertIntervalMs: 300 });
+    const slack: { text: string }[] = [];
+    const server = http.createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => {
+        slack.push(JSON.parse(Buffer.concat(parts).toString('utf8')) as { text: string });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    let worker: Awaited<ReturnType<typeof import('../src/sluice.js').startSluice>> | null = null;
+    try {
+      const created = await t.api<{ id: string }>('POST', '/api/flows', { ...evenFlow('stuck'), settings: { alerts: { data_flow_stopped: { windowSeconds: 1 } } } });
+      const flowId = created.body.id;
+      expect((await t.api('POST', `/api/flows/${flowId}/deploy`)).status).toBe(200);
+      const channel = await t.api<{ secret: string }>('POST', '/api/alert-channels', {
+        name: 'chat',
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+        format: 'slack',
+        flowIds: [flowId],
+      });
+      expect(channel.status).toBe(201);
+      expect(channel.body.secret.length).toBeGreaterThanOrEqual(32); // generated, shown once
+      expect((await t.api('POST', `/api/flows/${flowId}/ingest`, [{ n: 2 }])).status).toBe(202);
+      const firing = await waitFor('data_flow_stopped firing', async () => {
+        const res = await t.api<{ items: Alert[] }>('GET', `/api/alerts?flowId=${flowId}`);
+        return res.body.items.find((a) => a.rule === 'data_flow_stopped' && a.state === 'firing');
+      });
+      expect(firing.message).toMatch(/no worker has moved any of them/);
+      // Notifications are jobs too: they go out once a worker runs.
+      const { startSluice } = await import('../src/sluice.js');
+      const { quietLogger } = await import('./harness.js');
+      worker = await startSluice({ databaseUrl: t.databaseUrl, role: 'worker', logger: quietLogger, workerPollIntervalMs: 200, alertIntervalMs: 300 });
+      await waitFor('resolved once the worker ran the chunk', async () => {
+        const res = await t.api<{ items: Alert[] }>('GET', `/api/alerts?state=all&flowId=${flowId}`);
+        return res.body.items.find((a) => a.rule === 'data_flow_stopped')?.state === 'resolved' ? true : undefined;
+      });
+      const texts = await waitFor('both Slack messages', async () => (slack.length >= 2 ? slack.map((m) => m.text) : undefined));
+      expect(texts[0]).toMatch(/^:rotating_light: FIRING \*data_flow_stopped\* on flow “stuck”: records have waited/);
+      expect(texts[1]).toMatch(/RESOLVED \*data_flow_stopped\* on flow “stuck”/);
+    } finally {
+      if (worker) await worker.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await t.stop();
+    }
+  });
+});
+
 describe('alerts: one evaluator at a time across processes', () => {
   it('lets exactly one of two processes evaluate when an evaluation is due', async () => {
     // Hour-long intervals: the timers stay out of the way and only the explicit ticks run.
