@@ -75,6 +75,17 @@ test('the quality panel shows a flow’s gaps against its targets, and the alert
   await expect(page.getByTestId('alert-history')).toContainText('Data quality degradation');
   await shot(page, 'alerts-page');
 
+  // An admin adds a notification channel: its signing secret is shown once; then removes it.
+  const channels = page.getByTestId('alert-channels');
+  await channels.getByLabel('Channel name').fill('ops chat');
+  await channels.getByLabel('Channel URL').fill('http://127.0.0.1:9/hook');
+  await channels.getByLabel('Channel format').selectOption('slack');
+  await channels.getByRole('button', { name: 'Add channel' }).click();
+  await expect(channels.getByTestId('channel-secret')).toContainText(/[A-Za-z0-9_-]{40,}/);
+  await expect(channels.getByRole('row', { name: /ops chat/ })).toContainText('Slack-compatible');
+  await channels.getByRole('button', { name: 'Remove channel ops chat' }).click();
+  await expect(channels.getByRole('row', { name: /ops chat/ })).toHaveCount(0);
+
   await row.getByRole('button', { name: 'Acknowledge' }).click();
   await expect(row).toContainText('admin@e2e.local');
   await row.getByRole('combobox', { name: /Silence Data quality degradation/ }).selectOption('60');

@@ -4,6 +4,7 @@ import type { Alert, AlertEvent } from '@sluice/shared';
 import { can, useSession } from '../auth';
 import { RelativeTime } from '../flows';
 import { formatAlertValue, isSilenced, RULE_TITLES } from './alert-text';
+import { AlertChannels } from './AlertChannels';
 import { useAlertAction, type AlertAction } from './use-alert-actions';
 import { useAlertHistory } from './use-alert-history';
 import { useAlerts } from './use-alerts';
@@ -81,6 +82,7 @@ export function AlertsPage() {
         </table>
       )}
       <AlertHistory />
+      {can(session, 'alerts:configure') && <AlertChannels />}
     </div>
   );
 }
