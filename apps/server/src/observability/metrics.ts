@@ -11,6 +11,9 @@ import { DEAD_AFTER_MS } from '../engine/reaper.js';
 /** Buckets of the end-to-end histogram, in ms (the seed's), all of them bounds of the stats buckets. */
 export const E2E_BUCKETS_MS = [100, 500, 1000, 5000, 10_000] as const;
 
+/** How long the data quality gauges are reused between scrapes, ms. */
+const QUALITY_REFRESH_MS = 15_000;
+
 export function createMetricsRegistry(pool: pg.Pool) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sluice_process_' });
@@ -37,6 +40,18 @@ export function createMetricsRegistry(pool: pg.Pool) {
   };
   const windowLabel = (secs: number) => (secs % 3600 === 0 ? `${secs / 3600}h` : `${secs / 60}m`);
 
+  // Quality reads up to 24 h of per-second buckets for every deployed flow: computed at most every
+  // QUALITY_REFRESH_MS per process, however often Prometheus scrapes.
+  let qualityCache: { at: number; value: Promise<Awaited<ReturnType<typeof flowQuality>>> } | null = null;
+  const qualityOf = (deployed: { id: string; graph: Graph; settings: unknown }[]) => {
+    if (!qualityCache || Date.now() - qualityCache.at > QUALITY_REFRESH_MS) {
+      const value = flowQuality(pool, deployed.map((f) => ({ id: f.id, graph: f.graph, settings: FlowSettingsSchema.parse(f.settings) })), QUALITY_WINDOWS);
+      qualityCache = { at: Date.now(), value };
+      value.catch(() => (qualityCache = null));
+    }
+    return qualityCache.value;
+  };
+
   // One read of the tables per scrape fills every metric.
   const refresh = async () => {
     const { rows: deployed } = await pool.query<{ id: string; graph: Graph; settings: unknown }>(`SELECT id, graph, settings FROM flows WHERE status = 'deployed'`);
@@ -51,7 +66,7 @@ export function createMetricsRegistry(pool: pg.Pool) {
       pool.query(`SELECT flow_id, count(*)::bigint AS n FROM dead_letters WHERE status = 'pending' GROUP BY flow_id`),
       pool.query('SELECT id, extract(epoch FROM now() - heartbeat_at)::float AS age FROM worker_processes'),
       pool.query('SELECT flow_key, status, count FROM ingest_request_counts'),
-      flowQuality(pool, deployed.map((f) => ({ id: f.id, graph: f.graph, settings: FlowSettingsSchema.parse(f.settings) })), QUALITY_WINDOWS),
+      qualityOf(deployed),
     ]);
     for (const gauge of Object.values(quality)) gauge.reset();
     for (const [flow, q] of qualities) {
