@@ -184,7 +184,7 @@ describe('sink.http', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const [outcome] = await sink({ url: `http://127.0.0.1:${port}/x` }).deliver([makeRecord({})]);
     expect(outcome!.status).toBe('transient');
-    expect(outcome).toMatchObject({ error: { message: expect.stringContaining('ECONNREFUSED') } });
+    expect(outcome).toMatchObject({ error: { cause: 'connection', message: expect.stringContaining('ECONNREFUSED') } });
   });
 
   it('does not follow redirects', async () => {
