@@ -125,14 +125,14 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
   it('high_error_rate: a sink that answers 500 to half the records fires it; clean traffic resolves it', async () => {
     const target = await startTarget((body) => (body.n % 2 === 1 ? 500 : 200));
     try {
-      const flowId = await createFlow(httpFlow('errors', target.url), { high_error_rate: { forSeconds: 0.5, windowSeconds: 2 } });
+      const flowId = await createFlow(httpFlow('errors', target.url), { high_error_rate: { forSeconds: 0.5, windowSeconds: 4 } });
       expect((await t.api('POST', `/api/flows/${flowId}/ingest`, records(20))).status).toBe(202);
       const firing = await notified(flowId, 'high_error_rate', 'firing');
       expect(firing.signatureValid).toBe(true);
       expect(firing.body.alert.threshold).toBe(0.05);
       expect(firing.body.alert.value).toBeGreaterThan(0.4);
       expect(firing.body.alert.flowName).toBe('errors');
-      // Errors age out of the 2 s window: resolved, and the receiver hears that too.
+      // Errors age out of the 4 s window: resolved, and the receiver hears that too.
       const resolved = await notified(flowId, 'high_error_rate', 'resolved');
       expect(resolved.signatureValid).toBe(true);
       const history = await t.api<AlertHistoryPage>('GET', `/api/alerts/history?flowId=${flowId}&rule=high_error_rate`);
