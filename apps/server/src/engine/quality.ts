@@ -55,9 +55,16 @@ export async function countChunkQuality(pool: pg.Pool, flowId: string, sourceNod
   let complete = 0;
   let ageMs = 0;
   let aged = 0;
+  // Records of one ingest call share their receivedAt: parse each distinct string once.
+  let lastReceived = '';
+  let lastReceivedMs = 0;
   for (const record of records) {
     if (profile.requiredFields.every((f) => present(getPath(record.data, f)))) complete += 1;
-    const at = profile.eventTimeField ? eventTimeMs(getPath(record.data, profile.eventTimeField)) : Date.parse(record.receivedAt);
+    if (!profile.eventTimeField && record.receivedAt !== lastReceived) {
+      lastReceived = record.receivedAt;
+      lastReceivedMs = Date.parse(record.receivedAt);
+    }
+    const at = profile.eventTimeField ? eventTimeMs(getPath(record.data, profile.eventTimeField)) : lastReceivedMs;
     if (at !== null && !Number.isNaN(at)) {
       ageMs += Math.max(0, now - at);
       aged += 1;
