@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   egressAllow: z.array(z.string()).default([]),
   /** SLUICE_CORS_ORIGINS: comma-separated origins allowed to call the API from a browser. Default none (CORS closed). */
   corsOrigins: z.array(z.string().url()).default([]),
+  /** How often the alert rules are evaluated (by one process at a time), ms. Default 15000. */
+  alertIntervalMs: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   /** Log level. Default info. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((c, ctx) => {
@@ -61,6 +63,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     logLevel: env.LOG_LEVEL || undefined,
     egressAllow: list(env.SLUICE_EGRESS_ALLOW),
     corsOrigins: list(env.SLUICE_CORS_ORIGINS),
+    alertIntervalMs: env.SLUICE_ALERT_INTERVAL_MS || undefined,
     adminEmail: env.SLUICE_ADMIN_EMAIL || undefined,
     adminPassword: env.SLUICE_ADMIN_PASSWORD || undefined,
     tlsCert: env.SLUICE_TLS_CERT || undefined,

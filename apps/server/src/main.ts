@@ -57,6 +57,7 @@ async function main(): Promise<void> {
       ingestLimitBytes: config.ingestLimitBytes,
       workerConcurrency: config.workerConcurrency,
       dataDir: config.dataDir,
+      alertIntervalMs: config.alertIntervalMs,
       admin: { email: config.adminEmail, password: config.adminPassword },
       tls: config.tlsCert && config.tlsKey ? { certFile: config.tlsCert, keyFile: config.tlsKey, clientCaFile: config.tlsClientCa } : undefined,
       keyPepper: config.keyPepper,

@@ -24,6 +24,8 @@ import { loadKeyPepper } from './ingest/source-keys.js';
 import { loadKeyring, type Keyring } from './vault/keyring.js';
 import { Vault } from './vault/secrets.js';
 import { createEgressFetch, createEgressSocket, egressPolicy } from './egress/guard.js';
+import { AlertEvaluator } from './observability/alert-evaluator.js';
+import { IngestRequestCounter } from './observability/ingest-requests.js';
 
 export interface SluiceOptions {
   databaseUrl: string;
@@ -58,6 +60,8 @@ export interface SluiceOptions {
   egressAllow?: string[];
   /** Origins allowed to call the API from a browser (CORS). Default none: CORS stays closed. */
   corsOrigins?: string[];
+  /** How often the alert rules are evaluated, cluster-wide, ms. Default 15000. */
+  alertIntervalMs?: number;
 }
 
 export interface Sluice {
@@ -66,6 +70,7 @@ export interface Sluice {
   /** The API's routes: as declared (with their access) and as express has them. Null without HTTP. */
   routes: { declared: RouteDeclaration[]; registered: string[] } | null;
   worker: EngineWorker | null;
+  alerts: AlertEvaluator;
   close(): Promise<void>;
 }
 
@@ -82,7 +87,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   const vault = new Vault(pool, keyring);
   const plans = new PlanCache(db, externalPools, logger, vault, createEgressFetch(egress));
   // Both roles take records in: servers from HTTP pushes, workers from pulls and brokers.
-  const ingest = new IngestService(pool, db, plans, keyring);
+  const ingest = new IngestService(pool, db, plans, keyring, logger);
 
   let worker: EngineWorker | null = null;
   if (options.role === 'worker' || options.role === 'all') {
@@ -96,11 +101,16 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     });
   }
 
+  // Every process offers to evaluate the alert rules; an advisory lock lets one at a time do it.
+  const alerts = new AlertEvaluator(pool, logger, { intervalMs: options.alertIntervalMs });
+  alerts.start();
+
   let server: http.Server | https.Server | null = null;
   let relay: Relay | null = null;
   let audit: AuditLog | null = null;
   let url: string | null = null;
   let routeInfo: Sluice['routes'] = null;
+  let ingestRequests: IngestRequestCounter | null = null;
   if (options.role === 'server' || options.role === 'all') {
     await ensureFirstAdmin(pool, { ...options.admin, dataDir: options.dataDir ?? '.sluice' }, logger);
     const auth = new Authenticator(pool);
@@ -108,6 +118,8 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     const dataDir = options.dataDir ?? '.sluice';
     const keyPepper = loadKeyPepper(options.keyPepper, dataDir);
     audit = new AuditLog(pool, logger, options.auditCoalesceMs);
+    ingestRequests = new IngestRequestCounter(pool, logger);
+    ingestRequests.start();
     const app = createHttpApp({
       auth,
       loginLimiter: new LoginLimiter(pool),
@@ -124,6 +136,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       db,
       plans,
       ingest,
+      ingestRequests,
       logger,
       ingestLimitBytes: options.ingestLimitBytes ?? 10 * 1024 * 1024,
       flowChanged: (flowId) => ingest.invalidate(flowId),
@@ -158,7 +171,9 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     url,
     routes: routeInfo,
     worker,
+    alerts,
     async close() {
+      await alerts.stop();
       // Stop taking requests first, then let the worker finish or hand back its jobs.
       if (relay) await relay.close();
       if (server) {
@@ -166,6 +181,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
       if (audit) await audit.close();
+      if (ingestRequests) await ingestRequests.stop();
       if (worker) await worker.stop();
       await externalPools.closeAll();
       await pool.end();

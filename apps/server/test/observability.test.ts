@@ -1,20 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import pg from 'pg';
+import { ADMIN_URL, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
 import { evenFlow } from './fixtures.js';
-
-/** Parses Prometheus text exposition into `name{labels} value` samples (enough to check ours). */
-function parseMetrics(text: string): { name: string; labels: Record<string, string>; value: number }[] {
-  const samples: { name: string; labels: Record<string, string>; value: number }[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`not a Prometheus sample: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[pair[1]!] = pair[2]!;
-    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
-  }
-  return samples;
-}
+import { parseMetrics } from './prometheus.js';
 
 describe('operators: readiness and Prometheus metrics', () => {
   let t: TestSluice;
@@ -63,6 +51,41 @@ describe('operators: readiness and Prometheus metrics', () => {
       expect((await t2.api('GET', '/api/metrics')).status).toBe(200);
     } finally {
       await t2.stop();
+    }
+  });
+
+  it('answers 503 from /api/ready while Postgres is unreachable, and 200 again once it is back', async () => {
+    const t3 = await startTestSluice();
+    const name = new URL(t3.databaseUrl).pathname.slice(1);
+    const admin = async (sql: string) => {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      try {
+        await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    };
+    type Ready = { ready: boolean; checks: Record<string, string> };
+    try {
+      expect((await t3.api<Ready>('GET', '/api/ready', undefined, { authorization: '' })).status).toBe(200);
+      await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+      const down = await waitFor('503 from /api/ready', async () => {
+        const res = await t3.api<Ready>('GET', '/api/ready', undefined, { authorization: '' });
+        return res.status === 503 ? res.body : undefined;
+      });
+      expect(down.ready).toBe(false);
+      expect(down.checks.database).toMatch(/^unreachable/);
+      await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      const up = await waitFor('200 from /api/ready', async () => {
+        const res = await t3.api<Ready>('GET', '/api/ready', undefined, { authorization: '' });
+        return res.status === 200 ? res.body : undefined;
+      });
+      expect(up.checks).toEqual({ database: 'ok', migrations: 'ok', workers: 'ok' });
+    } finally {
+      await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => {});
+      await t3.stop();
     }
   });
 });

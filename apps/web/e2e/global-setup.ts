@@ -50,6 +50,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       HOST: '127.0.0.1',
       SLUICE_EGRESS_ALLOW: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // Alerts evaluated every second, so the alerts e2e sees one fire without a long wait.
+      SLUICE_ALERT_INTERVAL_MS: '1000',
       SLUICE_ADMIN_EMAIL: E2E_ADMIN.email,
       SLUICE_ADMIN_PASSWORD: E2E_ADMIN.password,
     },

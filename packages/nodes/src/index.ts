@@ -38,3 +38,5 @@ export { RetryPolicySchema, retryDelayMs } from './retry.js';
 export { compileExpression, NOT_DIRECT, type Expression } from './jsonata.js';
 export { EgressRefusedError } from './egress.js';
 export { createMasker, maskValue } from './transform/mask.js';
+export { parseRetryAfter } from './sink/http.js';
+export { getPath } from './path.js';

@@ -17,13 +17,17 @@ export const PermissionSchema = z.enum([
   'users:manage',
   'audit:read',
   'secrets:manage',
+  /** Acknowledge and silence alerts. */
+  'alerts:write',
+  /** Add and remove alert notification channels (where alerts are sent). */
+  'alerts:configure',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;
 
 /** The permissions of each role: the one table the server enforces and the web app reads. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   system_admin: PermissionSchema.options,
-  flow_designer: ['flows:read', 'flows:write', 'flows:deploy', 'flows:ingest', 'dead_letters:read', 'dead_letters:write', 'tokens:own'],
+  flow_designer: ['flows:read', 'flows:write', 'flows:deploy', 'flows:ingest', 'dead_letters:read', 'dead_letters:write', 'tokens:own', 'alerts:write'],
   data_consumer: ['flows:read', 'dead_letters:read', 'tokens:own'],
   data_producer: ['flows:ingest', 'tokens:own'],
 };

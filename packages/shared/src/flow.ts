@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { IssueSchema } from './errors.js';
 import { PiiFieldSchema } from './pii.js';
+import { FlowAlertSettingsSchema } from './alerts.js';
+import { FlowQualitySettingsSchema } from './quality.js';
 
 /** Node and edge ids: short, URL- and log-safe. */
 export const ElementIdSchema = z
@@ -73,6 +75,10 @@ export const FlowSettingsSchema = z.object({
     .boolean()
     .optional()
     .describe('Encrypt the records Sluice keeps for this flow (queued chunks, dead letters) with the vault key. Default: on when PII fields are declared.'),
+  /** Alert thresholds, `for` durations and windows that differ from the defaults (ALERT_RULE_DEFAULTS). Unset: the defaults. */
+  alerts: FlowAlertSettingsSchema.optional(),
+  /** How data quality is measured and its targets. Unset: the defaults (the seed's targets). */
+  quality: FlowQualitySettingsSchema.optional(),
 });
 export type FlowSettings = z.infer<typeof FlowSettingsSchema>;
 
@@ -88,6 +94,10 @@ export const FlowSettingsPatchSchema = z.object({
   parallelism: parallelism.optional(),
   pii: piiFields.optional(),
   encryptAtRest: z.boolean().optional(),
+  /** Replaces the flow's alert overrides as a whole. */
+  alerts: FlowAlertSettingsSchema.optional(),
+  /** How data quality is measured and its targets. Unset: the defaults (the seed's targets). */
+  quality: FlowQualitySettingsSchema.optional(),
 });
 export type FlowSettingsPatch = z.infer<typeof FlowSettingsPatchSchema>;
 

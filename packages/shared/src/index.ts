@@ -14,3 +14,6 @@ export * from './audit.js';
 export * from './source-key.js';
 export * from './secret.js';
 export * from './pii.js';
+export * from './alerts.js';
+export * from './quality.js';
+export * from './workers.js';

@@ -21,6 +21,8 @@ export const RecordErrorSchema = z.object({
   status: z.number().int().optional(),
   /** First 2 KB of a sink's response body. */
   body: z.string().optional(),
+  /** What went wrong on the way, when a sink knows: it waited too long, or could not connect. */
+  cause: z.enum(['timeout', 'connection']).optional(),
   /** Failed rules or schema paths, for validators. */
   failures: z
     .array(z.object({ rule: z.string().optional(), path: z.string().optional(), message: z.string() }))

@@ -36,6 +36,8 @@ export interface ExecuteOptions {
   sinkSliceRecords?: number;
   /** False when the chunk continues an earlier one at its entry node: its records were counted in there. Default true. */
   countInAtEntry?: boolean;
+  /** Rule names that are consistency rules: a record breaking any counts once as `q:inconsistent` at its validator. Default none. */
+  consistencyRules?: ReadonlySet<string>;
   /** Sees every node's input and output, for dry runs. */
   observe?: (nodeId: string, input: EngineRecord[], outputs: Record<string, EngineRecord[]>, failures: NewDeadLetter[]) => void;
 }
@@ -101,6 +103,7 @@ export async function executeChunk(
         reasons = result.reasons;
         for (const f of result.failures) {
           counters.errors += 1;
+          stats.count(nodeId, `class:${errorClass(f.error)}`);
           failed.push(deadLetter(node, f.record, f.error, 1));
         }
       } catch (err) {
@@ -108,7 +111,18 @@ export async function executeChunk(
         outputs = {};
         for (const record of input) {
           counters.errors += 1;
+          stats.count(nodeId, 'class:invalid');
           failed.push(deadLetter(node, record, { kind: 'transform', message: `node failed: ${(err as Error).message}` }, 1));
+        }
+      }
+      // Validation failures by rule (rule names come from the node's config; a schema is one rule).
+      if (node.type.kind === 'validate') {
+        for (const record of outputs.invalid ?? []) {
+          const failures = reasons?.get(record.id)?.failures;
+          const rules = new Set((failures ?? []).map((f) => f.rule ?? 'schema'));
+          if (rules.size === 0) rules.add('schema');
+          for (const rule of rules) stats.count(nodeId, `rule:${rule}`);
+          if (options.consistencyRules && [...rules].some((r) => options.consistencyRules!.has(r))) stats.count(nodeId, 'q:inconsistent');
         }
       }
     }
@@ -175,12 +189,14 @@ export async function executeChunk(
             return;
           }
           counters.errors += 1;
+          stats.count(node.id, `class:${errorClass(outcome.error)}`);
           if (outcome.status === 'permanent') {
             deadLetter(node, record, outcome.error, tried + 1);
           } else if (tried + 1 >= policy.maxAttempts) {
             deadLetter(node, record, { ...outcome.error, kind: 'exhausted', message: `gave up after ${tried + 1} attempts: ${outcome.error.message}` }, tried + 1);
           } else {
             retry.records.push(record);
+            stats.count(node.id, 'retries');
             retry.delayMs = Math.max(retry.delayMs, retryDelayMs(policy, tried + 1, outcome.retryAfterMs));
           }
         });
@@ -194,4 +210,16 @@ export async function executeChunk(
   );
 
   return { deadLetters, retries, stats };
+}
+
+/**
+ * The `class` label of a processing error: the HTTP status class when there was a response, else
+ * timeout or connection when the sink said so, `invalid` for records a node could not process, or
+ * `other`.
+ */
+export function errorClass(error: RecordError): '4xx' | '5xx' | 'timeout' | 'connection' | 'invalid' | 'other' {
+  if (error.status !== undefined && error.status >= 400 && error.status < 600) return error.status < 500 ? '4xx' : '5xx';
+  if (error.cause) return error.cause;
+  if (error.kind === 'invalid' || error.kind === 'transform' || error.kind === 'version') return 'invalid';
+  return 'other';
 }

@@ -83,6 +83,8 @@ export class Reaper {
       await this.pool.query(`DELETE FROM worker_processes WHERE heartbeat_at < now() - interval '1 hour'`);
       // The per-second series serves the last 24 h of charts and rates; the totals live in node_stats.
       await this.pool.query(`DELETE FROM node_stats_series WHERE bucket < now() - interval '24 hours'`);
+      // Duplicate keys matter for the longest quality window (24 h) only.
+      await this.pool.query(`DELETE FROM quality_keys WHERE seen_at < now() - interval '24 hours'`);
     }
     return dead;
   }

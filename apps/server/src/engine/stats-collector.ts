@@ -3,17 +3,32 @@ import type pg from 'pg';
 import { flushStats, type StatsDelta } from '../storage/sql/index.js';
 import type { Logger } from '../logger.js';
 
+/** One node's counters. `counts` holds bounded keys: `rule:<name>`, `class:<c>`, `retries`, `q:<measure>`. */
+export interface NodeCounters {
+  in: number;
+  out: Record<string, number>;
+  errors: number;
+  deadLettered: number;
+  latency: number[];
+  counts: Record<string, number>;
+}
+
 /** Counts for one chunk, kept apart until the chunk's outcomes commit, then merged into the collector. */
 export class ChunkStats {
-  readonly nodes = new Map<string, { in: number; out: Record<string, number>; errors: number; deadLettered: number; latency: number[] }>();
+  readonly nodes = new Map<string, NodeCounters>();
 
-  node(nodeId: string) {
+  node(nodeId: string): NodeCounters {
     let n = this.nodes.get(nodeId);
     if (!n) {
-      n = { in: 0, out: {}, errors: 0, deadLettered: 0, latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0) };
+      n = { in: 0, out: {}, errors: 0, deadLettered: 0, latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0), counts: {} };
       this.nodes.set(nodeId, n);
     }
     return n;
+  }
+
+  count(nodeId: string, key: string, n = 1): void {
+    const counts = this.node(nodeId).counts;
+    counts[key] = (counts[key] ?? 0) + n;
   }
 
   out(nodeId: string, port: string, n: number): void {
@@ -75,7 +90,7 @@ export class StatsCollector {
       const key = `${flowId}\u0000${nodeId}\u0000${bucket}`;
       const delta = this.pending.get(key);
       if (!delta) {
-        this.pending.set(key, { flowId, nodeId, bucket, in: n.in, out: { ...n.out }, errors: n.errors, deadLettered: n.deadLettered, latency: [...n.latency] });
+        this.pending.set(key, { flowId, nodeId, bucket, in: n.in, out: { ...n.out }, errors: n.errors, deadLettered: n.deadLettered, latency: [...n.latency], counts: { ...n.counts } });
         continue;
       }
       mergeInto(delta, n);
@@ -127,10 +142,11 @@ export class StatsCollector {
   }
 }
 
-function mergeInto(delta: StatsDelta, n: { in: number; out: Record<string, number>; errors: number; deadLettered: number; latency: number[] }): void {
+function mergeInto(delta: StatsDelta, n: Omit<NodeCounters, 'counts'> & { counts?: Record<string, number> }): void {
   delta.in += n.in;
   delta.errors += n.errors;
   delta.deadLettered += n.deadLettered;
   for (const [port, c] of Object.entries(n.out)) delta.out[port] = (delta.out[port] ?? 0) + c;
+  for (const [key, c] of Object.entries(n.counts ?? {})) delta.counts[key] = (delta.counts[key] ?? 0) + c;
   n.latency.forEach((c, i) => (delta.latency[i] = (delta.latency[i] ?? 0) + c));
 }

@@ -9,6 +9,7 @@ import { Reaper } from './reaper.js';
 import { StatsCollector } from './stats-collector.js';
 import { createRunChunkTask } from './tasks/run-chunk.js';
 import type { Keyring } from '../vault/keyring.js';
+import { createSendAlertTask } from './tasks/send-alert.js';
 
 export interface WorkerOptions {
   pool: pg.Pool;
@@ -52,7 +53,10 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     noHandleSignals: true,
     logger: graphileLogger(logger),
     events,
-    taskList: { run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger, keyring: options.keyring }) },
+    taskList: {
+      run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger, keyring: options.keyring }),
+      send_alert: createSendAlertTask({ pool, logger }),
+    },
     preset: {
       worker: {
         // No localQueue: a pre-fetched batch would hold jobs of slow flows ahead of other flows'

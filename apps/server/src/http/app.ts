@@ -2,6 +2,9 @@
 // one error handler that turns AppError into `{ error: { code, message, details } }`.
 import express, { json, type Router } from 'express';
 import { authRoutes } from './routes/auth.js';
+import { alertRoutes } from './routes/alerts.js';
+import { qualityRoutes } from './routes/quality.js';
+import { workerRoutes } from './routes/workers.js';
 import type { ApiContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
@@ -45,7 +48,26 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   app.use(securityHeaders({ tls: ctx.tls }));
   const api = express.Router();
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
-  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), auditRoutes(ctx), sourceKeyRoutes(ctx), secretRoutes(ctx)];
+  const routers = [
+    healthRoutes(ctx),
+    metrics,
+    nodeTypeRoutes(ctx),
+    authRoutes(ctx),
+    flowRoutes(ctx),
+    deadLetterRoutes(ctx),
+    dryRunRoutes(ctx),
+    auditRoutes(ctx),
+    sourceKeyRoutes(ctx),
+    secretRoutes(ctx),
+    alertRoutes(ctx),
+    qualityRoutes(ctx),
+    workerRoutes(ctx),
+  ];
+  // Every ingest answer is counted by flow and status (for /metrics), whatever answered it.
+  api.post('/flows/:id/ingest', (req, res, next) => {
+    res.on('finish', () => ctx.ingestRequests.count(String(req.params.id).toLowerCase(), res.statusCode));
+    next();
+  });
   // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
   api.use(corsPolicy(ctx.corsOrigins));
   api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));

@@ -9,6 +9,7 @@ import type { RouteDeclaration } from './route-table.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SourceAuthenticator } from '../ingest/source-auth.js';
 import type { Vault } from '../vault/secrets.js';
+import type { IngestRequestCounter } from '../observability/ingest-requests.js';
 
 /** What route handlers use; built once per server process. */
 export interface ApiContext {
@@ -24,6 +25,8 @@ export interface ApiContext {
   loginLimiter: LoginLimiter;
   /** Every route's declared access, filled as the routers are built. */
   routes: RouteDeclaration[];
+  /** Counts ingest answers by flow and status, for /metrics. */
+  ingestRequests: IngestRequestCounter;
   /** True when Sluice serves HTTPS (session cookies are then Secure). */
   tls: boolean;
   /** True when HTTPS asks for client certificates (SLUICE_TLS_CLIENT_CA): mtls sources can work. */

@@ -1,5 +1,7 @@
 // Ingest: validate the envelope, give each record its id and correlation id, group-commit the
 // records with their jobs, and answer only after the commit.
+import type { Logger } from '../logger.js';
+import { recordLogFields } from '../engine/record-log.js';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, encryptsAtRest, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
@@ -66,6 +68,7 @@ export class IngestService {
     private readonly db: Db,
     private readonly plans: PlanCache,
     keyring: Keyring,
+    private readonly logger?: Logger,
   ) {
     this.committer = new GroupCommitter(pool);
     this.sealer = (json) => sealJsonText(keyring, json);
@@ -135,6 +138,8 @@ export class IngestService {
     await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records, seal });
     const cachedBacklog = this.backlog.get(target.flowId);
     if (cachedBacklog) cachedBacklog.value += records.length;
+    // Built only when someone reads debug lines: this is the ingest hot path.
+    if (this.logger?.isLevelEnabled('debug')) this.logger.debug({ ...recordLogFields(target.flowId, sourceId, records), version: target.version }, 'records accepted');
     return { accepted: records.length, ids: records.map((r) => r.id) };
   }
 

@@ -13,7 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { FlowSettings, FlowStatus, Graph, RecordError, Role } from '@sluice/shared';
+import type { AlertRule, AlertState, FlowSettings, FlowStatus, Graph, RecordError, Role } from '@sluice/shared';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
 
@@ -119,6 +119,8 @@ export const nodeStats = pgTable(
     errors: bigint('errors', { mode: 'number' }).notNull().default(0),
     deadLettered: bigint('dead_lettered', { mode: 'number' }).notNull().default(0),
     latency: bigint('latency', { mode: 'number' }).array().notNull().default(sql`'{}'`),
+    /** Counts by key: `rule:<name>` (validation failures), `class:<c>` (errors), `retries`, `q:<measure>` (quality). */
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.flowId, t.nodeId] })],
@@ -138,6 +140,7 @@ export const nodeStatsSeries = pgTable(
     errors: bigint('errors', { mode: 'number' }).notNull().default(0),
     deadLettered: bigint('dead_lettered', { mode: 'number' }).notNull().default(0),
     latency: bigint('latency', { mode: 'number' }).array().notNull().default(sql`'{}'`),
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
   },
   (t) => [primaryKey({ columns: [t.flowId, t.nodeId, t.bucket] }), index('node_stats_series_bucket_idx').on(t.bucket)],
 );
@@ -290,3 +293,101 @@ export const secrets = pgTable('secrets', {
   updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
+/** The current state of each (flow, alert rule) that has ever left the quiet state. */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    rule: text('rule').$type<AlertRule>().notNull(),
+    state: text('state').$type<AlertState>().notNull(),
+    value: jsonb('value').$type<number | null>(),
+    threshold: jsonb('threshold').$type<number>().notNull(),
+    message: text('message').notNull(),
+    /** When the current episode began (its pending). */
+    since: ts('since').notNull().defaultNow(),
+    firingAt: ts('firing_at'),
+    resolvedAt: ts('resolved_at'),
+    acknowledgedAt: ts('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    silencedUntil: ts('silenced_until'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('alerts_flow_rule_idx').on(t.flowId, t.rule)],
+);
+
+/** Every state change of every alert, newest last. */
+export const alertEvents = pgTable(
+  'alert_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    alertId: bigint('alert_id', { mode: 'number' })
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    rule: text('rule').$type<AlertRule>().notNull(),
+    state: text('state').$type<AlertState>().notNull(),
+    value: jsonb('value').$type<number | null>(),
+    threshold: jsonb('threshold').$type<number>().notNull(),
+    message: text('message').notNull(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('alert_events_flow_idx').on(t.flowId, t.id)],
+);
+
+/** Where alert notifications go. The signing secret is never returned after creation. */
+export const alertChannels = pgTable('alert_channels', {
+  id: uuid('id').primaryKey(),
+  name: text('name').notNull(),
+  url: text('url').notNull(),
+  format: text('format').$type<'webhook' | 'slack'>().notNull(),
+  secret: text('secret').notNull(),
+  /** Empty: every flow. */
+  flowIds: uuid('flow_ids').array().notNull().default(sql`'{}'`),
+  retry: jsonb('retry').$type<{ strategy: 'exponential' | 'linear' | 'fixed'; maxAttempts: number; baseDelayMs: number; maxDelayMs: number }>().notNull(),
+  timeoutMs: integer('timeout_ms').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** One row: when the cluster last evaluated the alert rules (so several processes keep one cadence). */
+export const alertEvaluations = pgTable('alert_evaluations', {
+  id: integer('id').primaryKey(),
+  lastRunAt: ts('last_run_at').notNull(),
+});
+
+/**
+ * Ingest calls answered, by flow and HTTP status, summed over every server process (each flushes
+ * its own counts about once a second). `flow_key` is the flow id, or '' where the flow is not
+ * named (answers that do not prove the flow exists), so labels stay bounded.
+ */
+export const ingestRequestCounts = pgTable(
+  'ingest_request_counts',
+  {
+    flowKey: text('flow_key').notNull(),
+    status: integer('status').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.flowKey, t.status] })],
+);
+
+/**
+ * The last record seen per (flow, duplicate key), for the consistency measure: one batched upsert
+ * per chunk. Keys are SHA-256 hashes of the key value (no record data kept); rows older than 24 h
+ * are deleted.
+ */
+export const qualityKeys = pgTable(
+  'quality_keys',
+  {
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    keyHash: text('key_hash').notNull(),
+    recordId: uuid('record_id').notNull(),
+    seenAt: ts('seen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.keyHash] }), index('quality_keys_seen_idx').on(t.seenAt)],
+);

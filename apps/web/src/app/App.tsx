@@ -9,6 +9,8 @@ import { can, SignInPage, useSession, useSignOut } from '../auth';
 import { TokensPage, UsersPage } from '../admin';
 import { AuditPage } from '../audit';
 import { SecretsPage } from '../secrets';
+import { AlertsBanner, AlertsPage } from '../alerts';
+import { WorkersPage } from '../workers';
 
 function UserMenu() {
   const { data: session } = useSession();
@@ -55,6 +57,8 @@ function Layout() {
             Flows
           </NavLink>
           <NavLink to="/dead-letters">Dead letters</NavLink>
+          {can(session, 'flows:read') && <NavLink to="/alerts">Alerts</NavLink>}
+          {can(session, 'flows:read') && <NavLink to="/workers">Workers</NavLink>}
           {can(session, 'tokens:own') && <NavLink to="/tokens">API tokens</NavLink>}
           {can(session, 'users:manage') && <NavLink to="/users">Users</NavLink>}
           {can(session, 'audit:read') && <NavLink to="/audit">Audit log</NavLink>}
@@ -63,6 +67,7 @@ function Layout() {
         <UserMenu />
       </header>
       <ServerStatusBanner />
+      <AlertsBanner />
       <main className="app-main">
         <Outlet />
       </main>
@@ -87,6 +92,8 @@ const router = createBrowserRouter([
       { path: '/flows/:flowId', element: <FlowEditorPage /> },
       { path: '/flows/:flowId/dead-letters', element: <DeadLettersPage /> },
       { path: '/dead-letters', element: <DeadLettersPage /> },
+      { path: '/alerts', element: <AlertsPage /> },
+      { path: '/workers', element: <WorkersPage /> },
       { path: '/tokens', element: <TokensPage /> },
       { path: '/users', element: <UsersPage /> },
       { path: '/audit', element: <AuditPage /> },

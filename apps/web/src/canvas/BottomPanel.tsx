@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { ChartIcon, ChevronIcon, FlaskIcon, AlertIcon } from './icons';
 
-export type BottomTab = 'try-it' | 'metrics' | 'problems';
+export type BottomTab = 'try-it' | 'metrics' | 'quality' | 'problems';
 
 export interface BottomPanelProps {
   open: boolean;
@@ -11,17 +11,19 @@ export interface BottomPanelProps {
   problems: number;
   tryIt: ReactNode;
   metrics: ReactNode;
+  quality: ReactNode;
   problemsList: ReactNode;
 }
 
 const TABS: { id: BottomTab; label: string; icon: ReactNode }[] = [
   { id: 'try-it', label: 'Try it', icon: <FlaskIcon size={14} /> },
   { id: 'metrics', label: 'Metrics', icon: <ChartIcon size={14} /> },
+  { id: 'quality', label: 'Quality', icon: <ChartIcon size={14} /> },
   { id: 'problems', label: 'Problems', icon: <AlertIcon size={14} /> },
 ];
 
 /**
- * The collapsible panel under the canvas: Try it, the flow's metrics and the problems list. Try it
+ * The collapsible panel under the canvas: Try it, the flow's metrics and data quality, and the problems list. Try it
  * stays mounted while hidden so pasted samples survive a look at the metrics.
  */
 export function BottomPanel(p: BottomPanelProps) {
@@ -55,6 +57,9 @@ export function BottomPanel(p: BottomPanelProps) {
       </div>
       <div role="tabpanel" id="bp-pane-metrics" aria-labelledby="bp-tab-metrics" className="bp-pane" hidden={!p.open || p.tab !== 'metrics'}>
         {p.open && p.tab === 'metrics' && p.metrics}
+      </div>
+      <div role="tabpanel" id="bp-pane-quality" aria-labelledby="bp-tab-quality" className="bp-pane" hidden={!p.open || p.tab !== 'quality'}>
+        {p.open && p.tab === 'quality' && p.quality}
       </div>
       <div role="tabpanel" id="bp-pane-problems" aria-labelledby="bp-tab-problems" className="bp-pane" hidden={!p.open || p.tab !== 'problems'}>
         {p.problemsList}

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Panel, useReactFlow } from '@xyflow/react';
 import type { Flow, Issue, NodeTypeInfo } from '@sluice/shared';
-import { MetricsPanel } from '../metrics';
+import { MetricsPanel, QualityPanel } from '../metrics';
 import { exportFileName } from '../flows/flow-file';
 import { layoutPositions } from './auto-layout';
 import { BottomPanel, type BottomTab } from './BottomPanel';
@@ -238,6 +238,7 @@ export function FlowEditor({ flow, types }: { flow: Flow; types: readonly NodeTy
               />
             }
             metrics={<MetricsPanel flowId={flow.id} />}
+            quality={<QualityPanel flowId={flow.id} />}
             problemsList={<ProblemsList issues={validation.issues} onSelectNode={focusNode} checking={validation.checking} />}
           />
         </div>

@@ -174,7 +174,7 @@ describe('sink.http', () => {
     const started = Date.now();
     const [outcome] = await sink({ url: `${base}/slow`, timeoutMs: 200 }).deliver([makeRecord({})]);
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(outcome).toEqual({ status: 'transient', error: { kind: 'exhausted', message: `POST ${base}/slow timed out after 200 ms` } });
+    expect(outcome).toEqual({ status: 'transient', error: { kind: 'exhausted', cause: 'timeout', message: `POST ${base}/slow timed out after 200 ms` } });
   });
 
   it('a refused connection is transient', async () => {
@@ -184,7 +184,7 @@ describe('sink.http', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const [outcome] = await sink({ url: `http://127.0.0.1:${port}/x` }).deliver([makeRecord({})]);
     expect(outcome!.status).toBe('transient');
-    expect(outcome).toMatchObject({ error: { message: expect.stringContaining('ECONNREFUSED') } });
+    expect(outcome).toMatchObject({ error: { cause: 'connection', message: expect.stringContaining('ECONNREFUSED') } });
   });
 
   it('does not follow redirects', async () => {

@@ -166,7 +166,8 @@ async function send(batch: EngineRecord[], { config, target, scrub, fetch: fetch
     // The server's egress guard refused the address: no retry can change that.
     if (err instanceof EgressRefusedError) return { status: 'permanent', error: { kind: 'permanent', message: `${target} was not sent: ${scrub(err.message)}` } };
     // fetch's own messages may quote the URL, query string and all.
-    return { status: 'transient', error: { kind: 'exhausted', message: `${target} ${scrub(describeFetchError(err, config.timeoutMs, timeout))}` } };
+    const cause = timeout.aborted ? 'timeout' : (err as Error).name === 'AbortError' ? undefined : 'connection';
+    return { status: 'transient', error: { kind: 'exhausted', message: `${target} ${scrub(describeFetchError(err, config.timeoutMs, timeout))}`, ...(cause ? { cause } : {}) } };
   }
 
   const status = response.status;

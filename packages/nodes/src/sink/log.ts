@@ -20,12 +20,12 @@ export const logSink = defineNode({
     level: z.enum(['info']).default('info').describe('Log level of the lines written. Default info (the only level for now).'),
     includeData: z
       .boolean()
-      .default(true)
-      .describe(`Log the record data (as JSON, cut at ${LOG_DATA_LIMIT} characters) besides its id and correlation id. Default true; turn off when the data holds personal details.`),
+      .default(false)
+      .describe(`Also log the record data (as JSON, cut at ${LOG_DATA_LIMIT} characters), not only its id and correlation id. Default false: logs are kept and shipped widely, and record data may hold personal details.`),
   }),
   examples: [
-    { title: 'Log records with their data', config: {} },
-    { title: 'Log ids only', config: { includeData: false } },
+    { title: 'Log record ids only', config: {} },
+    { title: 'Log records with their data (no personal details in them)', config: { includeData: true } },
   ],
   create(config, ctx) {
     // A flow that declares PII fields never logs them unmasked.

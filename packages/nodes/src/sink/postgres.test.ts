@@ -148,7 +148,7 @@ describe('sink.postgres', () => {
     try {
       const outcomes = await runtime.deliver([makeRecord({ a: 1 }), makeRecord({ a: 2 })]);
       expect(outcomes.map((o) => o.status)).toEqual(['transient', 'transient']);
-      expect(outcomes[0]).toMatchObject({ error: { kind: 'exhausted', message: expect.stringContaining('ECONNREFUSED') } });
+      expect(outcomes[0]).toMatchObject({ error: { kind: 'exhausted', cause: 'connection', message: expect.stringContaining('ECONNREFUSED') } });
       reachable = true;
       expect(await runtime.deliver([makeRecord({ a: 3 })])).toEqual([{ status: 'delivered' }]);
       expect(await rows(`SELECT a FROM later`)).toEqual([{ a: '3' }]);

@@ -221,5 +221,8 @@ function failure(err: unknown, target: string, connectionString: string): SinkOu
   const message = `${target}: ${String((err as Error).message ?? err).replaceAll(connectionString, '<connection string>')}`;
   const code = sqlState(err);
   const error: RecordError = { kind: classify(err) === 'transient' ? 'exhausted' : 'permanent', message: code ? `${message} (SQLSTATE ${code})` : message };
+  // Socket errors (no SQLSTATE, or a Node code like ECONNREFUSED) and class 08 are the connection; 57014 a statement timeout.
+  if (code === undefined || /^E[A-Z]+$/.test(code) || code.startsWith('08') || code === '57P01') error.cause = 'connection';
+  else if (code === '57014') error.cause = 'timeout';
   return classify(err) === 'transient' ? { status: 'transient', error } : { status: 'permanent', error };
 }

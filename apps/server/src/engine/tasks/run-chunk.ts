@@ -10,6 +10,20 @@ import { executeChunk, type ChunkOutcome } from '../execute.js';
 import { ChunkStats, type StatsCollector } from '../stats-collector.js';
 import type { Logger } from '../../logger.js';
 import { isDatabaseUnavailable } from '../../storage/db-errors.js';
+import type { DeployedPlan } from '../../compiler/plan-cache.js';
+import { countChunkQuality, qualityProfile, type QualityProfile } from '../quality.js';
+import { recordLogFields } from '../record-log.js';
+
+/** Each deployed version's quality profile, computed once. */
+const profiles = new WeakMap<DeployedPlan, QualityProfile>();
+function profileOf(plan: DeployedPlan): QualityProfile {
+  let profile = profiles.get(plan);
+  if (!profile) {
+    profile = qualityProfile(plan.graph, plan.settings);
+    profiles.set(plan, profile);
+  }
+  return profile;
+}
 
 /** How long a chunk waits for an unreachable database before its job fails (and is retried later). */
 const DATABASE_PATIENCE_MS = 60_000;
@@ -70,7 +84,12 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
 
     let outcome: ChunkOutcome;
     if (plan.nodes.has(chunk.nodeId)) {
-      outcome = await executeChunk(plan, chunk.nodeId, records, chunk.attempt, { countInAtEntry: !chunk.continuation });
+      const profile = profileOf(plan);
+      outcome = await executeChunk(plan, chunk.nodeId, records, chunk.attempt, { countInAtEntry: !chunk.continuation, consistencyRules: profile.consistencyRules });
+      // Quality is measured once per record, as it enters at its source.
+      if (plan.sources.includes(chunk.nodeId) && chunk.attempt === 0 && !chunk.continuation) {
+        await whileDatabaseReturns(() => countChunkQuality(deps.pool, chunk.flowId, chunk.nodeId, records, profile, outcome.stats));
+      }
     } else {
       // A dead letter retried onto a version that no longer has its node.
       const stats = new ChunkStats();
@@ -108,11 +127,16 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
     if (!completion.completed) return; // another run got there first; its counts stand
     deps.stats.add(chunk.flowId, outcome.stats);
     deps.stats.noteDeadLetters(chunk.flowId, completion.deadLetters);
-    if (outcome.retries.length > 0) {
-      deps.logger.info(
-        { flowId: chunk.flowId, chunkId: chunk.id, retries: outcome.retries.map((r) => ({ nodeId: r.nodeId, records: r.records.length, attempt: r.attempt, delayMs: r.delayMs })) },
-        'records scheduled for retry',
-      );
+    for (const r of outcome.retries) {
+      deps.logger.info({ ...recordLogFields(chunk.flowId, r.nodeId, r.records), chunkId: chunk.id, attempt: r.attempt, delayMs: r.delayMs, continuation: r.continuation ?? false }, 'records scheduled for retry');
+    }
+    // Dead letters by node, with the kinds of error (their messages stay in the table: they may quote data).
+    const byNode = new Map<string, NewDeadLetter[]>();
+    for (const dl of outcome.deadLetters) byNode.set(dl.nodeId, [...(byNode.get(dl.nodeId) ?? []), dl]);
+    for (const [nodeId, letters] of byNode) {
+      const kinds: Record<string, number> = {};
+      for (const dl of letters) kinds[dl.error.kind] = (kinds[dl.error.kind] ?? 0) + 1;
+      deps.logger.info({ ...recordLogFields(chunk.flowId, nodeId, letters), chunkId: chunk.id, errorKinds: kinds }, 'records dead-lettered');
     }
   };
 }

@@ -5,3 +5,4 @@ export { loadChunk, type LoadedChunk } from './load-chunk.js';
 export { completeChunk, type NewDeadLetter, type ChunkCompletion } from './complete-chunk.js';
 export { flushStats, type StatsDelta } from './flush-stats.js';
 export { flowBacklog } from './flow-backlog.js';
+export { seeQualityKeys } from './see-quality-keys.js';
