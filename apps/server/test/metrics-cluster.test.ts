@@ -32,7 +32,7 @@ describe('metrics: a server scrapes what a separate worker process did', () => {
     });
     worker = spawn(path.join(root, 'node_modules/.bin/tsx'), ['apps/server/src/main.ts', '--role=worker'], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'warn', SLUICE_WORKER_CONCURRENCY: '4' },
+      env: { ...process.env, DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'warn', SLUICE_WORKER_CONCURRENCY: '4', SLUICE_EGRESS_ALLOW: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     worker.stdout!.on('data', (d: Buffer) => workerOutput.push(d.toString()));
