@@ -61,6 +61,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     worker = await startWorker({
       pool,
       plans,
+      ingest,
       logger,
       concurrency: options.workerConcurrency,
       pollIntervalMs: options.workerPollIntervalMs,

@@ -3,6 +3,8 @@
 // and fetch through the create context), so the web app may import this package.
 import type { NodeType } from './define.js';
 import { webhookSource } from './source/webhook.js';
+import { postgresSource } from './source/postgres.js';
+import { mysqlSource } from './source/mysql.js';
 import { mapTransform } from './transform/map.js';
 import { jsonataTransform } from './transform/jsonata.js';
 import { maskTransform } from './transform/mask.js';
@@ -15,6 +17,8 @@ import { logSink } from './sink/log.js';
 
 export const nodeTypes: readonly NodeType[] = [
   webhookSource,
+  postgresSource,
+  mysqlSource,
   mapTransform,
   jsonataTransform,
   maskTransform,
@@ -34,3 +38,4 @@ export function findNodeType(type: string): NodeType | undefined {
 
 export * from './define.js';
 export { RetryPolicySchema, retryDelayMs } from './retry.js';
+export { cronProblem, laterWatermark } from './source/pull.js';

@@ -10,6 +10,7 @@ import { flowRoutes } from './routes/flows.js';
 import { healthRoutes, metricsRoutes } from './routes/health.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
+import { runRoutes } from './routes/runs.js';
 import { webAppRoutes } from './static.js';
 
 /** Every route express knows, as `method path`, read from the routers themselves. */
@@ -38,7 +39,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   app.set('etag', false);
   const api = express.Router();
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
-  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx)];
+  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), runRoutes(ctx)];
   // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
   api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
   for (const router of routers) api.use(router);

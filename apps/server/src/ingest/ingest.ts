@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
-import { flowBacklog } from '../storage/sql/index.js';
+import { chunkQueue, commitRunPage, flowBacklog, type NewChunk, type RunPageCommit } from '../storage/sql/index.js';
 import type { DeployedPlan, PlanCache } from '../compiler/plan-cache.js';
 import { GroupCommitter } from './group-commit.js';
 import { parseIngestBody } from './parse-body.js';
@@ -26,6 +26,11 @@ export interface SourceBatch {
   data: Record<string, unknown>[];
   /** Shared by the batch's records; a new one when absent. */
   correlationId?: string;
+  /**
+   * A page of a run: committed in one transaction with the page mark and the run's counts (see
+   * commitRunPage), so a replayed page is refused whole. Absent for records outside a run.
+   */
+  runPage?: RunPageCommit;
 }
 
 interface Cached<T> {
@@ -86,7 +91,7 @@ export class IngestService {
     if (!plan.sources.includes(batch.sourceNodeId)) {
       throw new AppError('invalid_input', `node "${batch.sourceNodeId}" is not a source of this flow`, { details: { path: 'source' } });
     }
-    return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId);
+    return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId, batch.runPage);
   }
 
   private async deployed(flowId: string) {
@@ -106,6 +111,7 @@ export class IngestService {
     sourceId: string,
     data: Record<string, unknown>[],
     correlationIdGiven: string | undefined,
+    runPage?: RunPageCommit,
   ): Promise<IngestResult> {
     const source = plan.nodes.get(sourceId)!.runtime;
     if (source.kind === 'source') {
@@ -123,7 +129,27 @@ export class IngestService {
     const receivedAt = new Date().toISOString();
     const correlationId = correlationIdGiven ?? uuidv7();
     const records: EngineRecord[] = data.map((d) => ({ id: uuidv7(), correlationId, receivedAt, data: d }));
-    await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
+    if (runPage) {
+      // A run's page commits alone (not group-committed): its page mark must share its transaction.
+      const chunks: NewChunk[] = [];
+      for (let i = 0; i < records.length; i += target.settings.chunkSize) {
+        const slice = records.slice(i, i + target.settings.chunkSize);
+        chunks.push({
+          flowId: target.flowId,
+          version: target.version,
+          nodeId: sourceId,
+          attempt: 0,
+          recordsJson: JSON.stringify(slice),
+          recordCount: slice.length,
+          retryKey: null,
+          runAt: null,
+          queue: chunkQueue(target.flowId, target.settings.parallelism),
+          runId: runPage.runId,
+        });
+      }
+      const fresh = await commitRunPage(this.pool, runPage, chunks, records.length);
+      if (!fresh) return { accepted: 0, ids: [] };
+    } else await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
     const cachedBacklog = this.backlog.get(target.flowId);
     if (cachedBacklog) cachedBacklog.value += records.length;
     return { accepted: records.length, ids: records.map((r) => r.id) };
