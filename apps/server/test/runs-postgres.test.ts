@@ -119,7 +119,7 @@ describe('source.postgres runs', () => {
   it('reads only rows above the watermark of the last successful run, and skips a run while one is going', async () => {
     await db.query(`CREATE TABLE changes (id integer PRIMARY KEY, name text NOT NULL, version bigint NOT NULL)`);
     await db.query(`INSERT INTO changes SELECT i, 'v1 ' || i, i FROM generate_series(1, 300) AS i`);
-    const flow = await deployFlow(t, pullFlow('incremental', { connectionString: source.url, query: 'SELECT id, name, version FROM changes', keyColumn: 'id', watermarkColumn: 'version' }, source.url, 'copy_changes', 100));
+    const flow = await deployFlow(t, pullFlow('incremental', { connectionString: source.url, query: 'SELECT id, name, version FROM changes CROSS JOIN pg_sleep(0.2)', keyColumn: 'id', watermarkColumn: 'version' }, source.url, 'copy_changes', 100));
     const first = await t.api<Run>('POST', `/api/flows/${flow.id}/runs`, {});
     // The first run is still going: this source skips overlapping runs.
     const overlapping = await t.api<{ error: { message: string } }>('POST', `/api/flows/${flow.id}/runs`, {});
@@ -183,6 +183,20 @@ describe('source.postgres runs', () => {
       await externals.closeAll();
       await tickPool.end();
     }
+  });
+
+  it('fails a run whose pages keep failing, and times out a run that takes too long, saying why', async () => {
+    const broken = await deployFlow(t, pullFlow('broken', { connectionString: source.url, query: 'SELECT id, name FROM no_such_table', keyColumn: 'id', pageRetries: 0 }, source.url, 'copy_broken'));
+    const failed = await finished(broken.id, (await t.api<Run>('POST', `/api/flows/${broken.id}/runs`, {})).body.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/no_such_table/);
+    expect(failed.finishedAt).not.toBeNull();
+
+    const slow = await deployFlow(t, pullFlow('slow', { connectionString: source.url, query: 'SELECT id, name FROM items CROSS JOIN pg_sleep(0.6)', keyColumn: 'id', timeoutSeconds: 1 }, source.url, 'copy_slow', 100));
+    const timedOut = await finished(slow.id, (await t.api<Run>('POST', `/api/flows/${slow.id}/runs`, {})).body.id);
+    expect(timedOut.status).toBe('timed_out');
+    expect(timedOut.error).toMatch(/within 1 s/);
+    expect(timedOut.fetched).toBeLessThan(100_000);
   });
 
   it('refuses a bad cron expression or time zone with the field at fault, and answers 404 for an unknown run', async () => {

@@ -100,8 +100,18 @@ async function fetchPages(deps: RunDeps, run: RunRow, pull: PullCapability, page
   const base = { watermark: run.watermarkFrom, pageSize, signal };
   const missingMode = run.missingRetried && run.missingKeys !== null && run.missingKeys.length > 0;
   if (run.pages === 0 && run.expected === null && pull.count && !missingMode) {
-    const expected = await pull.count(base);
-    if (expected !== null) await deps.pool.query('UPDATE runs SET expected = $2 WHERE id = $1', [run.id, expected]);
+    const count = pull.count;
+    for (let failures = 0; ; ) {
+      try {
+        const expected = await count(base);
+        if (expected !== null) await deps.pool.query('UPDATE runs SET expected = $2 WHERE id = $1', [run.id, expected]);
+        break;
+      } catch (err) {
+        failures += 1;
+        if (failures > pull.settings.pageRetries) throw new PageFailure(`the count failed ${failures} times: ${(err as Error).message}`, { cause: err });
+        await sleep(Math.min(1000 * 2 ** (failures - 1), 30_000), signal);
+      }
+    }
   }
   let pageNo = run.pages;
   let cursor = run.cursor;
