@@ -5,6 +5,7 @@ import type { NodeType } from './define.js';
 import { webhookSource } from './source/webhook.js';
 import { postgresSource } from './source/postgres.js';
 import { mysqlSource } from './source/mysql.js';
+import { httpSource } from './source/http.js';
 import { mapTransform } from './transform/map.js';
 import { jsonataTransform } from './transform/jsonata.js';
 import { maskTransform } from './transform/mask.js';
@@ -19,6 +20,7 @@ export const nodeTypes: readonly NodeType[] = [
   webhookSource,
   postgresSource,
   mysqlSource,
+  httpSource,
   mapTransform,
   jsonataTransform,
   maskTransform,
