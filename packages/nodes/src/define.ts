@@ -134,6 +134,20 @@ export interface PullCapability {
   fetchKeys?(keys: SourceKey[], ctx: Omit<PullContext, 'cursor'>): Promise<PullPage>;
 }
 
+/** How a source that takes uploaded files reads them (the server streams and parses the file). */
+export interface FileSettings {
+  format: 'csv' | 'ndjson' | 'json';
+  /** CSV: the first line names the columns. */
+  header: boolean;
+  /** CSV: the field separator; empty means guess per line from , ; tab |. */
+  delimiter: string;
+  /** CSV: numbers, true/false and empty fields become numbers, booleans and null. */
+  coerce: boolean;
+  /** Dotted path of the field that identifies a record, when there is one. */
+  keyPath?: string;
+  timeoutSeconds: number;
+}
+
 export type NodeRuntime =
   | {
       kind: 'source';
@@ -141,6 +155,8 @@ export type NodeRuntime =
       check(data: unknown[]): { index: number; path: string; message: string }[];
       /** Present on sources that pull: runs (by hand or on a schedule) fetch pages through it. */
       pull?: PullCapability;
+      /** Present on sources that take uploaded files (POST /api/flows/:id/files). */
+      file?: FileSettings;
     }
   | { kind: 'pure'; process(records: EngineRecord[], ctx: RunContext): Promise<PureResult> }
   | {

@@ -6,6 +6,7 @@ import { webhookSource } from './source/webhook.js';
 import { postgresSource } from './source/postgres.js';
 import { mysqlSource } from './source/mysql.js';
 import { httpSource } from './source/http.js';
+import { fileSource } from './source/file.js';
 import { mapTransform } from './transform/map.js';
 import { jsonataTransform } from './transform/jsonata.js';
 import { maskTransform } from './transform/mask.js';
@@ -21,6 +22,7 @@ export const nodeTypes: readonly NodeType[] = [
   postgresSource,
   mysqlSource,
   httpSource,
+  fileSource,
   mapTransform,
   jsonataTransform,
   maskTransform,
@@ -41,3 +43,4 @@ export function findNodeType(type: string): NodeType | undefined {
 export * from './define.js';
 export { RetryPolicySchema, retryDelayMs } from './retry.js';
 export { cronProblem, laterWatermark } from './source/pull.js';
+export { getPath } from './path.js';

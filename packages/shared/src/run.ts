@@ -8,7 +8,8 @@ import { z } from 'zod';
 export const RunStatusSchema = z.enum(['running', 'succeeded', 'failed', 'timed_out', 'incomplete']);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
-export const RunTriggerSchema = z.enum(['manual', 'schedule']);
+/** manual: started by hand; schedule: by the source's cron; file: an uploaded file (source.file). */
+export const RunTriggerSchema = z.enum(['manual', 'schedule', 'file']);
 export type RunTrigger = z.infer<typeof RunTriggerSchema>;
 
 const SourceKeySchema = z.union([z.string(), z.number()]);
@@ -52,5 +53,8 @@ export const StartRunBodySchema = z.object({
   nodeId: z.string().min(1).max(64).optional(),
 });
 export type StartRunBody = z.infer<typeof StartRunBodySchema>;
+
+/** An uploaded file's run: which file source takes it, when the flow has several. */
+export const FileUploadQuerySchema = z.object({ source: z.string().min(1).max(64).optional() });
 
 export const RunQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) });

@@ -40,8 +40,9 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   const api = express.Router();
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
   const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), runRoutes(ctx)];
-  // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
-  api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
+  // Ingest reads its own body (raw, with its own limit) and file uploads stream theirs; everything
+  // else is JSON up to 1 MB.
+  api.use((req, res, next) => (req.path.endsWith('/ingest') || req.path.endsWith('/files') ? next() : json({ limit: '1mb' })(req, res, next)));
   for (const router of routers) api.use(router);
   assertEveryRouteDeclared(routers, ctx);
   // For the authorization test: the routes as express has them, to compare with the declarations.

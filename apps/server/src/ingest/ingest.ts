@@ -147,7 +147,7 @@ export class IngestService {
           runId: runPage.runId,
         });
       }
-      const fresh = await commitRunPage(this.pool, runPage, chunks, records.length);
+      const fresh = await commitRunPage(this.pool, { flowId: target.flowId, version: target.version, nodeId: sourceId }, runPage, chunks, records.length);
       if (!fresh) return { accepted: 0, ids: [] };
     } else await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
     const cachedBacklog = this.backlog.get(target.flowId);

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError, type Run, type RunStatus, type RunTrigger } from '@sluice/shared';
 import type { PullSettings } from '@sluice/nodes';
+import { finishRunWhenSettled } from './sql/index.js';
 
 const COLUMNS = `r.id, r.flow_id, r.node_id, r.version, r.trigger, r.scheduled_for, r.status, r.phase, r.started_at, r.finished_at,
   r.deadline_at, r.expected, r.fetched, r.delivered, r.dead_lettered, r.missing, r.missing_keys, r.missing_retried, r.pages, r.cursor,
@@ -91,7 +92,9 @@ export interface StartRun {
   trigger: RunTrigger;
   /** The schedule's time, for scheduled runs: a second start for the same time is a no-op. */
   scheduledFor?: string;
-  settings: PullSettings;
+  settings: Pick<PullSettings, 'overlap' | 'timeoutSeconds'>;
+  /** Enqueue the run job that fetches the pages. Default true; false when the caller feeds the run (a file upload). */
+  withJob?: boolean;
 }
 
 /**
@@ -124,15 +127,15 @@ export async function startRun(pool: pg.Pool, start: StartRun): Promise<Run | nu
       await client.query('ROLLBACK');
       return null;
     }
-    await enqueueRunJob(client, id);
+    if (start.withJob !== false) await enqueueRunJob(client, id);
     await client.query('COMMIT');
+    return (await listRunsWhere(pool, 'r.id = $1', [id]))[0] ?? null;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
     client.release();
   }
-  return (await listRunsWhere(pool, 'r.flow_id = $1 AND r.node_id = $2 ORDER BY r.started_at DESC LIMIT 1', [start.flowId, start.nodeId]))[0] ?? null;
 }
 
 /** The run job: one per run (its job key); graphile-worker retries it, and it resumes from the run's cursor. */
@@ -198,4 +201,20 @@ export async function reopenForMissing(pool: pg.Pool, flowId: string, runId: str
     client.release();
   }
   return getRun(pool, flowId, runId);
+}
+
+/** The run's pages are all committed: it now waits for its chunks, and the last of them (or this) enqueues finish_run. */
+export async function markFetched(pool: pg.Pool, runId: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`UPDATE runs SET phase = 'fetched' WHERE id = $1 AND status = 'running'`, [runId]);
+    await finishRunWhenSettled(client, runId);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Task } from 'graphile-worker';
 import type { PullCapability, SourceKey } from '@sluice/nodes';
 import { endRun, enqueueRunJob, loadRun } from '../../storage/runs.js';
-import { pullOf, type RunDeps } from './run-pull.js';
+import { sourceOf, type RunDeps } from './run-pull.js';
 import { enqueueNotification } from './notify-run.js';
 
 export const FinishRunPayloadSchema = z.object({ runId: z.string().uuid() });
@@ -24,23 +24,23 @@ export function createFinishRunTask(deps: RunDeps): Task {
     const left = await deps.pool.query('SELECT 1 FROM chunks WHERE run_id = $1 LIMIT 1', [runId]);
     if (left.rowCount) return; // the last chunk enqueues this job again
 
-    let pull: PullCapability;
+    let pull: PullCapability | null;
     try {
-      pull = await pullOf(deps, run);
+      pull = (await sourceOf(deps, run)).pull;
     } catch (err) {
       await endRun(deps.pool, runId, 'failed', (err as Error).message);
       return;
     }
     let missingKeys: SourceKey[] | null = null;
     let missing: number | null = run.expected === null ? null : Math.max(0, run.expected - run.fetched);
-    if (pull.keys && (run.expected === null || run.fetched < run.expected)) {
+    if (pull?.keys && (run.expected === null || run.fetched < run.expected)) {
       missingKeys = await findMissingKeys(deps, runId, pull, run.watermarkFrom);
       missing = missingKeys.length;
-    } else if (pull.keys && missing === 0) {
+    } else if (pull?.keys && missing === 0) {
       missingKeys = []; // every expected record was fetched: nothing is missing, by key either
     }
 
-    if (missingKeys && missingKeys.length > 0 && pull.settings.retryMissing && !run.missingRetried && pull.fetchKeys) {
+    if (pull && missingKeys && missingKeys.length > 0 && pull.settings.retryMissing && !run.missingRetried && pull.fetchKeys) {
       const client = await deps.pool.connect();
       try {
         await client.query('BEGIN');
@@ -86,7 +86,7 @@ export function createFinishRunTask(deps: RunDeps): Task {
           [done.flow_id, done.node_id, JSON.stringify(done.watermark_to)],
         );
       }
-      if (done) await enqueueNotification(client, runId, status, pull);
+      if (done && pull) await enqueueNotification(client, runId, status, pull);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});

@@ -4,10 +4,9 @@ import type { Task } from 'graphile-worker';
 import { AppError } from '@sluice/shared';
 import { laterWatermark, type PullCapability, type PullPage, type WatermarkValue } from '@sluice/nodes';
 import type { PlanCache } from '../../compiler/plan-cache.js';
-import type { IngestService } from '../../ingest/ingest.js';
+import type { IngestService, SourceBatch } from '../../ingest/ingest.js';
 import type { Logger } from '../../logger.js';
-import { endRun, loadRun, type RunRow } from '../../storage/runs.js';
-import { finishRunWhenSettled } from '../../storage/sql/index.js';
+import { endRun, loadRun, markFetched, type RunRow } from '../../storage/runs.js';
 import { enqueueNotification } from './notify-run.js';
 
 export const RunPullPayloadSchema = z.object({ runId: z.string().uuid() });
@@ -19,13 +18,20 @@ export interface RunDeps {
   logger: Logger;
 }
 
-/** The pull capability of a run's source, or an error saying why there is none. */
-export async function pullOf(deps: RunDeps, run: { flowId: string; nodeId: string; version: number }): Promise<PullCapability> {
+/** The pull capability of a run's source (null for a file source), or an error saying why there is none. */
+export async function sourceOf(deps: Pick<RunDeps, 'plans'>, run: { flowId: string; nodeId: string; version: number }): Promise<{ pull: PullCapability | null }> {
   const plan = await deps.plans.get(run.flowId, run.version);
   const node = plan?.nodes.get(run.nodeId);
   if (!node) throw new Error(`node "${run.nodeId}" is not in version ${run.version} of the flow`);
-  if (node.runtime.kind !== 'source' || !node.runtime.pull) throw new Error(`node "${run.nodeId}" is not a source that pulls`);
-  return node.runtime.pull;
+  if (node.runtime.kind !== 'source') throw new Error(`node "${run.nodeId}" is not a source`);
+  return { pull: node.runtime.pull ?? null };
+}
+
+/** The pull capability of a run's source, or an error saying why there is none. */
+export async function pullOf(deps: Pick<RunDeps, 'plans'>, run: { flowId: string; nodeId: string; version: number }): Promise<PullCapability> {
+  const { pull } = await sourceOf(deps, run);
+  if (!pull) throw new Error(`node "${run.nodeId}" is not a source that pulls`);
+  return pull;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -67,18 +73,7 @@ export function createRunPullTask(deps: RunDeps): Task {
         return;
       }
       // Pages done: the run now waits for its chunks; the last of them (or this) enqueues finish_run.
-      const client = await deps.pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query(`UPDATE runs SET phase = 'fetched' WHERE id = $1 AND status = 'running'`, [runId]);
-        await finishRunWhenSettled(client, runId);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      await markFetched(deps.pool, runId);
     } catch (err) {
       const last = helpers.job.attempts >= helpers.job.max_attempts;
       log.warn({ err, attempt: helpers.job.attempts, last }, 'run job failed');
@@ -160,18 +155,27 @@ async function* missingPages(pull: PullCapability, keys: (string | number)[], fr
 
 /** Commits a page through ingest; waits while the flow's backlog is full (backpressure) rather than failing. */
 async function acceptPage(deps: RunDeps, run: RunRow, p: { pageNo: number; page: PullPage; watermarkTo: WatermarkValue | null }, signal: AbortSignal): Promise<void> {
+  await acceptWhenRoom(
+    deps.ingest,
+    {
+      flowId: run.flowId,
+      sourceNodeId: run.nodeId,
+      data: p.page.records,
+      correlationId: run.id,
+      runPage: { runId: run.id, pageNo: p.pageNo, keys: p.page.keys ?? null, cursor: p.page.cursor, watermarkTo: p.watermarkTo },
+    },
+    signal,
+  );
+}
+
+/** `ingest.accept`, waiting while the flow's backlog is over its limit (429) instead of failing. */
+export async function acceptWhenRoom(ingest: IngestService, batch: SourceBatch, signal?: AbortSignal): Promise<void> {
   for (;;) {
     try {
-      await deps.ingest.accept({
-        flowId: run.flowId,
-        sourceNodeId: run.nodeId,
-        data: p.page.records,
-        correlationId: run.id,
-        runPage: { runId: run.id, pageNo: p.pageNo, keys: p.page.keys ?? null, cursor: p.page.cursor, watermarkTo: p.watermarkTo },
-      });
+      await ingest.accept(batch);
       return;
     } catch (err) {
-      if (err instanceof AppError && err.code === 'rate_limited' && !signal.aborted) {
+      if (err instanceof AppError && err.code === 'rate_limited' && !signal?.aborted) {
         await sleep(500, signal);
         continue;
       }

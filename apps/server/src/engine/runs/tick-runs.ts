@@ -60,7 +60,7 @@ async function keepRunsHonest(pool: RunDeps['pool'], logger: Logger): Promise<vo
   // A fetching run with no live run job (its attempts spent, or the job lost) would never end.
   const orphans = await pool.query(
     `SELECT r.id FROM runs r
-     WHERE r.status = 'running' AND r.phase = 'fetching' AND r.started_at < now() - interval '1 minute'
+     WHERE r.status = 'running' AND r.phase = 'fetching' AND r.trigger <> 'file' AND r.started_at < now() - interval '1 minute'
        AND NOT EXISTS (SELECT 1 FROM graphile_worker.jobs j WHERE j.key = 'run_pull:' || r.id::text AND (j.attempts < j.max_attempts OR j.locked_at IS NOT NULL))`,
   );
   for (const row of orphans.rows) {

@@ -5,4 +5,4 @@ export { loadChunk, type LoadedChunk } from './load-chunk.js';
 export { completeChunk, finishRunWhenSettled, type NewDeadLetter, type ChunkCompletion, type RunOutcome } from './complete-chunk.js';
 export { flushStats, type StatsDelta } from './flush-stats.js';
 export { flowBacklog } from './flow-backlog.js';
-export { commitRunPage, type RunPageCommit } from './commit-page.js';
+export { commitRunPage, type PageReject, type RunPageCommit } from './commit-page.js';
