@@ -66,8 +66,9 @@ describe('source.postgres runs', () => {
     expect(run.durationMs).toBeGreaterThan(0);
     const { rows } = await db.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, min(id) AS lo, max(id) AS hi FROM copy_big');
     expect(rows[0]).toEqual({ n: 100_000, ids: 100_000, lo: 1, hi: 100_000 });
-    const list = await t.api<{ items: Run[] }>('GET', `/api/flows/${flow.id}/runs`);
+    const list = await t.api<{ items: Run[]; sources: unknown[] }>('GET', `/api/flows/${flow.id}/runs`);
     expect(list.body.items.map((r) => r.id)).toEqual([run.id]);
+    expect(list.body.sources).toEqual([{ nodeId: 'src', type: 'source.postgres', mode: 'pull', schedule: null, timezone: null, canRetryMissing: true }]);
   }, 180_000);
 
   it('marks a run whose source drops rows incomplete, names the missing keys, and fetches just those again', async () => {

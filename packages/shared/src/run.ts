@@ -45,7 +45,19 @@ export const RunSchema = z.object({
 });
 export type Run = z.infer<typeof RunSchema>;
 
-export const RunPageSchema = z.object({ items: z.array(RunSchema) });
+/** A source of the deployed flow that runs: one that pulls (by hand or on its schedule) or takes uploaded files. */
+export const RunSourceSchema = z.object({
+  nodeId: z.string(),
+  type: z.string(),
+  mode: z.enum(['pull', 'file']),
+  schedule: z.string().nullable(),
+  timezone: z.string().nullable(),
+  /** Pull sources that can fetch records by key can retry an incomplete run's missing keys. */
+  canRetryMissing: z.boolean(),
+});
+export type RunSource = z.infer<typeof RunSourceSchema>;
+
+export const RunPageSchema = z.object({ items: z.array(RunSchema), sources: z.array(RunSourceSchema) });
 export type RunPage = z.infer<typeof RunPageSchema>;
 
 export const StartRunBodySchema = z.object({

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { FlowStatus } from '@sluice/shared';
 import { formatCount, formatRate, plural } from './format';
-import { AlertIcon, BackIcon, CheckIcon, DownloadIcon, FitIcon, FlaskIcon, InboxIcon, LayoutIcon, RedoIcon, RocketIcon, SaveIcon, StopIcon, UndoIcon } from './icons';
+import { AlertIcon, BackIcon, CheckIcon, DownloadIcon, FitIcon, FlaskIcon, InboxIcon, LayoutIcon, RedoIcon, RocketIcon, RunsIcon, SaveIcon, StopIcon, UndoIcon } from './icons';
 import type { GraphValidation } from './use-graph-validation';
 import { describeIssue } from './issues';
 
@@ -208,6 +208,9 @@ export function Toolbar(p: ToolbarProps) {
         <ToolButton label="Try it" onClick={p.onTryIt} pressed={p.tryItOpen} testId="try-it" text>
           <FlaskIcon /> Try it
         </ToolButton>
+        <Link to={`/flows/${p.flowId}/runs`} className="tb-button with-text" data-testid="runs-link" title="Runs of the database, API and file sources: history, counts, re-run, file upload">
+          <RunsIcon /> Runs
+        </Link>
         <Link
           to={`/flows/${p.flowId}/dead-letters`}
           className={`tb-button with-text${pending > 0 ? ' has-dead' : ''}`}

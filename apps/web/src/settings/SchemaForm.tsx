@@ -3,7 +3,8 @@ import { CodeEditor } from './CodeEditor';
 import { humanise, singular } from './field-label';
 import { attachErrors, type FormError } from './form-errors';
 import { fieldKind, fieldPaths, initialValue, matchVariant, parseJsonSchema, switchVariant, variantLabel, withoutNull, type FieldKind, type JsonSchema } from './json-schema';
-import { isPlainObject, pathKey, setIn, type PathSegment } from './value-path';
+import { getIn, isPlainObject, pathKey, setIn, type PathSegment } from './value-path';
+import { CronPreview } from './CronPreview';
 import './settings.css';
 
 export interface SchemaFormProps {
@@ -24,6 +25,8 @@ interface FormContextValue {
   errors: Map<string, string[]>;
   readOnly: boolean;
   set(path: readonly PathSegment[], value: unknown): void;
+  /** The whole form value as it is now (for a field that reads a sibling, e.g. a schedule's time zone). */
+  current(): Record<string, unknown>;
 }
 
 const FormContext = createContext<FormContextValue | null>(null);
@@ -56,7 +59,8 @@ export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, error
     latest.current.onChange(isPlainObject(updated) ? updated : {}, path);
   }, []);
 
-  const ctx = useMemo<FormContextValue>(() => ({ idPrefix, errors: attached.byField, readOnly, set }), [idPrefix, attached.byField, readOnly, set]);
+  const current = useCallback(() => latest.current.value, []);
+  const ctx = useMemo<FormContextValue>(() => ({ idPrefix, errors: attached.byField, readOnly, set, current }), [idPrefix, attached.byField, readOnly, set, current]);
   const properties = Object.entries(schema.properties ?? {});
   const required = new Set(schema.required ?? []);
 
@@ -181,7 +185,7 @@ function FieldFrame(props: FieldProps & { kind: FieldKind; children(ids: ReturnT
 }
 
 function LeafField(props: FieldProps & { kind: FieldKind }) {
-  const { set, readOnly } = useForm();
+  const { set, readOnly, current } = useForm();
   const { kind, path, value, required } = props;
   const schema = withoutNull(props.schema);
   const def = formatDefault(schema.default);
@@ -235,6 +239,15 @@ function LeafField(props: FieldProps & { kind: FieldKind }) {
             const text = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
             const onText = (t: string) => set(path, t === '' && !required ? undefined : t);
             if (kind.format === 'multiline') return <textarea {...common} rows={props.compact ? 1 : 3} value={text} placeholder={def} spellCheck={false} onChange={(e) => onText(e.target.value)} />;
+            if (kind.format === 'cron') {
+              const zone = getIn(current(), [...path.slice(0, -1), 'timezone']);
+              return (
+                <>
+                  <input {...common} type="text" value={text} placeholder={def ?? '0 2 * * *'} maxLength={schema.maxLength} spellCheck={false} autoComplete="off" onChange={(e) => onText(e.target.value)} />
+                  <CronPreview expression={text} timezone={typeof zone === 'string' && zone !== '' ? zone : undefined} />
+                </>
+              );
+            }
             return (
               <input
                 {...common}

@@ -8,7 +8,7 @@ import type { PullSettings, WatermarkValue } from '../define.js';
 /** True when croner accepts the expression (and the time zone, when given). */
 export function cronProblem(expression: string, timezone?: string): string | null {
   try {
-    new Cron(expression, { timezone, paused: true });
+    new Cron(expression, { timezone: timezone ?? 'UTC', paused: true });
     return null;
   } catch (err) {
     return (err as Error).message;
@@ -20,6 +20,8 @@ export const PullSettingsShape = {
     .string()
     .max(200)
     .optional()
+    // The editor shows the next run times under a field of this format.
+    .meta({ format: 'cron' })
     .describe('When runs start, as a cron expression ("0 2 * * *": every day at 02:00), checked each minute. Default: none, runs start by hand only.'),
   timezone: z.string().max(100).optional().describe('IANA time zone the schedule is read in, e.g. "Europe/Paris". Default: UTC.'),
   timeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).default(3600).describe('A run still going after this many seconds is marked timed out and stops fetching. Default 3600.'),

@@ -42,7 +42,7 @@ export async function tickRuns(deps: Pick<RunDeps, 'pool' | 'plans' | 'logger'>,
 
 /** Schedule times in (now − 2 min, now]: a tick that came late still starts its run, once. */
 export function dueTimes(schedule: string, timezone: string | undefined, now: Date): Date[] {
-  const cron = new Cron(schedule, { timezone, paused: true });
+  const cron = new Cron(schedule, { timezone: timezone ?? 'UTC', paused: true });
   const times: Date[] = [];
   let next = cron.nextRun(new Date(now.getTime() - 120_000));
   while (next && next.getTime() <= now.getTime() && times.length < 5) {

@@ -1,4 +1,4 @@
-import { AppError, RunQuerySchema, StartRunBodySchema } from '@sluice/shared';
+import { AppError, RunQuerySchema, StartRunBodySchema, type RunPage, type RunSource } from '@sluice/shared';
 import type { PullCapability } from '@sluice/nodes';
 import { getIngestTarget } from '../../storage/flows.js';
 import { getRun, listRuns, reopenForMissing, startRun } from '../../storage/runs.js';
@@ -33,9 +33,28 @@ export function runRoutes(ctx: ApiContext) {
   };
 
   router.get('/flows/:id/runs', 'flows:read', async (req, res) => {
+    const flowId = flowIdParam(req.params.id);
     const { limit } = parseRequest(RunQuerySchema, req.query, 'query');
-    res.json({ items: await listRuns(ctx.pool, flowIdParam(req.params.id), limit) });
+    const page: RunPage = { items: await listRuns(ctx.pool, flowId, limit), sources: await runSources(flowId) };
+    res.json(page);
   });
+
+  /** The deployed flow's sources that run (none while it is not deployed). */
+  const runSources = async (flowId: string): Promise<RunSource[]> => {
+    const target = await getIngestTarget(ctx.db, flowId);
+    if (!target) throw new AppError('not_found', `no flow with id ${flowId}`);
+    if (target.status !== 'deployed' || target.version === null) return [];
+    const plan = await ctx.plans.get(flowId, target.version);
+    const sources: RunSource[] = [];
+    for (const id of plan?.sources ?? []) {
+      const node = plan!.nodes.get(id)!;
+      if (node.runtime.kind !== 'source') continue;
+      const { pull, file } = node.runtime;
+      if (pull) sources.push({ nodeId: id, type: node.type.type, mode: 'pull', schedule: pull.settings.schedule ?? null, timezone: pull.settings.timezone ?? null, canRetryMissing: pull.fetchKeys !== undefined });
+      else if (file) sources.push({ nodeId: id, type: node.type.type, mode: 'file', schedule: null, timezone: null, canRetryMissing: false });
+    }
+    return sources;
+  };
 
   router.get('/flows/:id/runs/:runId', 'flows:read', async (req, res) => {
     res.json(await getRun(ctx.pool, flowIdParam(req.params.id), runIdParam(req.params.runId)));

@@ -1,0 +1,2 @@
+// Runs: a flow's pull and file runs (history, counts, completeness), start, retry missing, upload.
+export { RunsPage } from './RunsPage';
