@@ -200,6 +200,44 @@ describe('source.postgres runs', () => {
     expect(timedOut.fetched).toBeLessThan(100_000);
   });
 
+  it('resumes a run whose job died after committing some pages from its cursor, taking no page twice', async () => {
+    await db.query(`CREATE TABLE resumed (id integer PRIMARY KEY, name text NOT NULL)`);
+    await db.query(`INSERT INTO resumed SELECT i, 'r ' || i FROM generate_series(1, 1000) AS i`);
+    const flow = await deployFlow(t, pullFlow('resume', { connectionString: source.url, query: 'SELECT id, name FROM resumed', keyColumn: 'id' }, source.url, 'copy_resumed', 100));
+    // What a run job leaves when its process dies after its third page: the pages, counts and
+    // cursor committed (their records went on and were delivered), the job to be run again.
+    const runId = '0190a0a0-0000-7000-8000-0000000000aa';
+    await t.pool.query(
+      `INSERT INTO runs (id, flow_id, node_id, version, trigger, deadline_at, expected, fetched, delivered, pages, cursor)
+       VALUES ($1, $2, 'src', $3, 'manual', now() + interval '1 hour', 1000, 300, 300, 3, '300'::jsonb)`,
+      [runId, flow.id, flow.version],
+    );
+    await t.pool.query(`INSERT INTO run_pages (run_id, page_no, record_count, keys) SELECT $1, p, 100, NULL FROM generate_series(1, 3) AS p`, [runId]);
+    await t.pool.query(`SELECT graphile_worker.add_job('run_pull', json_build_object('runId', $1::text), job_key := 'run_pull:' || $1)`, [runId]);
+    const run = await finished(flow.id, runId);
+    expect(run).toMatchObject({ status: 'succeeded', expected: 1000, fetched: 1000, delivered: 1000, pages: 10, missing: 0 });
+    const { rows } = await db.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, min(id) AS lo FROM copy_resumed');
+    expect(rows[0]).toEqual({ n: 700, ids: 700, lo: 301 });
+  });
+
+  it('fails a run whose job is gone, on the next tick', async () => {
+    const flow = await deployFlow(t, pullFlow('orphan', { connectionString: source.url, query: 'SELECT id, name FROM items', keyColumn: 'id' }, source.url, 'copy_orphan'));
+    const runId = '0190a0a0-0000-7000-8000-0000000000bb';
+    await t.pool.query(
+      `INSERT INTO runs (id, flow_id, node_id, version, trigger, started_at, deadline_at) VALUES ($1, $2, 'src', $3, 'manual', now() - interval '5 minutes', now() + interval '1 hour')`,
+      [runId, flow.id, flow.version],
+    );
+    const tickPool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+    const externals = new ExternalPools();
+    try {
+      await tickRuns({ pool: tickPool, plans: new PlanCache(createDb(tickPool), externals, quietLogger), logger: quietLogger });
+    } finally {
+      await externals.closeAll();
+      await tickPool.end();
+    }
+    expect(await runOf(flow.id, runId)).toMatchObject({ status: 'failed', error: 'the run job stopped without finishing the run' });
+  });
+
   it('refuses a bad cron expression or time zone with the field at fault, and answers 404 for an unknown run', async () => {
     const bad = await t.api<{ error: { details: { errors: { nodeId: string; path: string }[] } } }>(
       'POST',
