@@ -3,7 +3,7 @@ import { CodeEditor } from './CodeEditor';
 import { humanise, singular } from './field-label';
 import { attachErrors, type FormError } from './form-errors';
 import { fieldKind, fieldPaths, initialValue, matchVariant, parseJsonSchema, switchVariant, variantLabel, withoutNull, type FieldKind, type JsonSchema } from './json-schema';
-import { getIn, isPlainObject, pathKey, setIn, type PathSegment } from './value-path';
+import { isPlainObject, pathKey, setIn, type PathSegment } from './value-path';
 import { CronPreview } from './CronPreview';
 import './settings.css';
 
@@ -25,8 +25,6 @@ interface FormContextValue {
   errors: Map<string, string[]>;
   readOnly: boolean;
   set(path: readonly PathSegment[], value: unknown): void;
-  /** The whole form value as it is now (for a field that reads a sibling, e.g. a schedule's time zone). */
-  current(): Record<string, unknown>;
 }
 
 const FormContext = createContext<FormContextValue | null>(null);
@@ -59,8 +57,7 @@ export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, error
     latest.current.onChange(isPlainObject(updated) ? updated : {}, path);
   }, []);
 
-  const current = useCallback(() => latest.current.value, []);
-  const ctx = useMemo<FormContextValue>(() => ({ idPrefix, errors: attached.byField, readOnly, set, current }), [idPrefix, attached.byField, readOnly, set, current]);
+  const ctx = useMemo<FormContextValue>(() => ({ idPrefix, errors: attached.byField, readOnly, set }), [idPrefix, attached.byField, readOnly, set]);
   const properties = Object.entries(schema.properties ?? {});
   const required = new Set(schema.required ?? []);
 
@@ -76,7 +73,7 @@ export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, error
         )}
         {properties.length === 0 && <p className="muted sf-nothing">This node has no settings.</p>}
         {properties.map(([name, prop]) => (
-          <SchemaField key={name} name={name} schema={prop} path={[name]} value={value[name]} required={required.has(name)} />
+          <SchemaField key={name} name={name} schema={prop} path={[name]} value={value[name]} required={required.has(name)} siblings={readsSiblings(prop) ? value : undefined} />
         ))}
       </div>
     </FormContext.Provider>
@@ -93,7 +90,12 @@ interface FieldProps {
   compact?: boolean;
   /** Overrides the label (list items). */
   label?: string;
+  /** The object holding this field, for a field that reads a sibling (a schedule reads its `timezone`). */
+  siblings?: Record<string, unknown>;
 }
+
+/** A cron field shows its next times in the time zone its sibling `timezone` names. */
+const readsSiblings = (schema: JsonSchema) => schema.format === 'cron';
 
 function fieldIds(idPrefix: string, path: readonly PathSegment[]) {
   const safe = `${idPrefix}-${pathKey(path)}`.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -185,7 +187,7 @@ function FieldFrame(props: FieldProps & { kind: FieldKind; children(ids: ReturnT
 }
 
 function LeafField(props: FieldProps & { kind: FieldKind }) {
-  const { set, readOnly, current } = useForm();
+  const { set, readOnly } = useForm();
   const { kind, path, value, required } = props;
   const schema = withoutNull(props.schema);
   const def = formatDefault(schema.default);
@@ -240,7 +242,7 @@ function LeafField(props: FieldProps & { kind: FieldKind }) {
             const onText = (t: string) => set(path, t === '' && !required ? undefined : t);
             if (kind.format === 'multiline') return <textarea {...common} rows={props.compact ? 1 : 3} value={text} placeholder={def} spellCheck={false} onChange={(e) => onText(e.target.value)} />;
             if (kind.format === 'cron') {
-              const zone = getIn(current(), [...path.slice(0, -1), 'timezone']);
+              const zone = props.siblings?.timezone;
               return (
                 <>
                   <input {...common} type="text" value={text} placeholder={def ?? '0 2 * * *'} maxLength={schema.maxLength} spellCheck={false} autoComplete="off" onChange={(e) => onText(e.target.value)} />
@@ -401,7 +403,7 @@ function ObjectField(props: FieldProps) {
         {messages.length > 0 && <div className="field-error" data-testid={`error-${key}`}>{messages.join('; ')}</div>}
         <div className={props.compact ? 'sf-grid' : undefined}>
           {Object.entries(schema.properties ?? {}).map(([name, prop]) => (
-            <SchemaField key={name} name={name} schema={prop} path={[...props.path, name]} value={value[name]} required={required.has(name)} compact={props.compact} />
+            <SchemaField key={name} name={name} schema={prop} path={[...props.path, name]} value={value[name]} required={required.has(name)} compact={props.compact} siblings={readsSiblings(prop) ? value : undefined} />
           ))}
         </div>
       </div>
