@@ -77,7 +77,7 @@ async function main() {
   const section = [
     `## Batch: Postgres to Postgres (\`npm run bench:batch\`, issue #7) — ${new Date().toISOString()}`,
     '',
-    `- Machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, shared with other work (load average at the start: ${os.loadavg()[0]!.toFixed(2)}); node ${process.version}, PostgreSQL ${await postgresVersion()}.`,
+    `- Machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, shared with other work (1-minute load average when the runs ended: ${os.loadavg()[0]!.toFixed(2)}); node ${process.version}, PostgreSQL ${await postgresVersion()}.`,
     `- Setup: one server and one worker process (concurrency 8), a ${ROWS.toLocaleString('en-US')}-row table (5 columns) read by source.postgres (keyset on id) in pages and chunks of ${CHUNK.toLocaleString('en-US')}, parallelism 4, into sink.postgres (insert) on the same Postgres. records/s = fetched / run duration (start to the last chunk settled).`,
     '',
     `| figure | ${results.map((_, i) => `run ${i + 1}`).join(' | ')} | median |`,
