@@ -1,11 +1,12 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { Run, RunSource } from '@sluice/shared';
 import { RelativeTime } from '../flows';
 import { useFlow } from '../flows/use-flows';
 import { formatCronTime, nextCronTimes } from '../settings/cron-times';
-import { completeness, formatDuration, RUN_STATUSES, TRIGGERS } from './run-view';
-import { useRetryMissing, useRuns, useStartRun, useUploadFile } from './use-runs';
+import { completeness, formatDuration, RUN_STATUSES, TRIGGERS, uploadSummary } from './run-view';
+import { UploadFileButton } from './UploadFileButton';
+import { useRetryMissing, useRuns, useStartRun } from './use-runs';
 import './runs.css';
 
 type Notice = { tone: 'ok' | 'error'; text: string } | null;
@@ -21,7 +22,6 @@ export function RunsPage() {
   const runs = useRuns(flowId);
   const start = useStartRun(flowId);
   const retryMissing = useRetryMissing(flowId);
-  const upload = useUploadFile(flowId);
   const [notice, setNotice] = useState<Notice>(null);
   const sources = runs.data?.sources ?? [];
   const items = runs.data?.items ?? [];
@@ -40,14 +40,8 @@ export function RunsPage() {
       onSuccess: () => setNotice({ tone: 'ok', text: `Fetching the ${n(r.missing ?? 0)} missing records of this run again.` }),
       onError: (err) => setNotice({ tone: 'error', text: `Could not retry the missing records: ${err.message}` }),
     });
-  const send = (source: RunSource, file: File) =>
-    upload.mutate(
-      { file, nodeId: source.nodeId },
-      {
-        onSuccess: (r) => setNotice({ tone: 'ok', text: `Took in ${file.name}: ${n(r.fetched)} lines${r.deadLettered > 0 ? `, ${n(r.deadLettered)} of them unreadable (dead letters)` : ''}.` }),
-        onError: (err) => setNotice({ tone: 'error', text: `Could not upload ${file.name}: ${err.message}` }),
-      },
-    );
+  const uploaded = (r: Run, file: File) => setNotice({ tone: 'ok', text: uploadSummary(r, file) });
+  const uploadFailed = (message: string, file: File) => setNotice({ tone: 'error', text: `Could not upload ${file.name}: ${message}` });
 
   return (
     <div className="page runs-page">
@@ -74,7 +68,7 @@ export function RunsPage() {
       {sources.length > 0 && (
         <ul className="runs-sources" aria-label="Sources that run">
           {sources.map((s) => (
-            <SourceCard key={s.nodeId} source={s} starting={start.isPending} uploading={upload.isPending} onRun={() => run(s.nodeId)} onFile={(f) => send(s, f)} />
+            <SourceCard key={s.nodeId} flowId={flowId} source={s} starting={start.isPending} onRun={() => run(s.nodeId)} onUploaded={uploaded} onUploadError={uploadFailed} />
           ))}
         </ul>
       )}
@@ -127,8 +121,7 @@ export function RunsPage() {
   );
 }
 
-function SourceCard({ source, starting, uploading, onRun, onFile }: { source: RunSource; starting: boolean; uploading: boolean; onRun(): void; onFile(file: File): void }) {
-  const input = useRef<HTMLInputElement>(null);
+function SourceCard({ flowId, source, starting, onRun, onUploaded, onUploadError }: { flowId: string; source: RunSource; starting: boolean; onRun(): void; onUploaded(run: Run, file: File): void; onUploadError(message: string, file: File): void }) {
   const next = source.schedule ? nextCronTimes(source.schedule, source.timezone ?? undefined, 1) : null;
   return (
     <li className="card runs-source">
@@ -147,29 +140,7 @@ function SourceCard({ source, starting, uploading, onRun, onFile }: { source: Ru
           Run now
         </button>
       ) : (
-        <>
-          <input
-            ref={input}
-            type="file"
-            hidden
-            accept=".csv,.tsv,.txt,.ndjson,.jsonl,.json,text/csv,application/json,application/x-ndjson"
-            data-testid={`file-${source.nodeId}`}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) onFile(file);
-              e.target.value = '';
-            }}
-          />
-          <button type="button" className="primary small" disabled={uploading} onClick={() => input.current?.click()}>
-            {uploading ? (
-              <>
-                <span className="spinner small" aria-hidden="true" /> Uploading…
-              </>
-            ) : (
-              'Upload file'
-            )}
-          </button>
-        </>
+        <UploadFileButton flowId={flowId} nodeId={source.nodeId} onUploaded={onUploaded} onError={onUploadError} />
       )}
     </li>
   );

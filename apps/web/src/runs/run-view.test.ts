@@ -38,5 +38,6 @@ describe('run view', () => {
     expect(completeness(run({ status: 'running', fetched: 40, delivered: 30, deadLettered: 0 }))).toEqual({ text: '40 of 100 fetched, 30 settled', tone: 'muted' });
     expect(completeness(run({ status: 'failed', fetched: 40 }))).toEqual({ text: 'stopped after 40 fetched', tone: 'error' });
     expect(completeness(run({ expected: null, missing: null, fetched: 1200 }))).toEqual({ text: '1,200 fetched (the source gave no count)', tone: 'ok' });
+    expect(completeness(run({ trigger: 'file', expected: null, missing: null, fetched: 4 }))).toEqual({ text: '4 lines read', tone: 'ok' });
   });
 });

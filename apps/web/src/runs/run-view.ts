@@ -36,5 +36,12 @@ export function completeness(run: Run): { text: string; tone: 'ok' | 'warn' | 'e
   if (run.inFlight > 0) return { text: `${n(run.inFlight)} still in flight`, tone: 'muted' };
   if (run.status === 'failed' || run.status === 'timed_out') return { text: `stopped after ${n(run.fetched)} fetched`, tone: 'error' };
   if (run.expected !== null) return { text: `all ${n(run.expected)} expected records fetched`, tone: 'ok' };
+  if (run.trigger === 'file') return { text: `${n(run.fetched)} lines read`, tone: 'ok' };
   return { text: `${n(run.fetched)} fetched (the source gave no count)`, tone: 'ok' };
+}
+
+/** What an upload did, in one sentence: "Took in orders.csv: 1,200 lines, 2 of them unreadable (dead letters)." */
+export function uploadSummary(run: Run, file: { name: string }): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  return `Took in ${file.name}: ${n(run.fetched)} lines${run.deadLettered > 0 ? `, ${n(run.deadLettered)} of them unreadable (dead letters)` : ''}.`;
 }
