@@ -187,11 +187,27 @@ describe('source.postgres runs', () => {
   });
 
   it('fails a run whose pages keep failing, and times out a run that takes too long, saying why', async () => {
-    const broken = await deployFlow(t, pullFlow('broken', { connectionString: source.url, query: 'SELECT id, name FROM no_such_table', keyColumn: 'id', pageRetries: 0 }, source.url, 'copy_broken'));
-    const failed = await finished(broken.id, (await t.api<Run>('POST', `/api/flows/${broken.id}/runs`, {})).body.id);
-    expect(failed.status).toBe('failed');
-    expect(failed.error).toMatch(/no_such_table/);
-    expect(failed.finishedAt).not.toBeNull();
+    const told: string[] = [];
+    const receiver = http.createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (c: Buffer) => parts.push(c));
+      req.on('end', () => (told.push(Buffer.concat(parts).toString('utf8')), res.writeHead(204).end()));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+    const notify = { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, on: 'failure' };
+    try {
+      const broken = await deployFlow(t, pullFlow('broken', { connectionString: source.url, query: 'SELECT id, name FROM no_such_table', keyColumn: 'id', pageRetries: 0, notify }, source.url, 'copy_broken'));
+      const failed = await finished(broken.id, (await t.api<Run>('POST', `/api/flows/${broken.id}/runs`, {})).body.id);
+      expect(failed.status).toBe('failed');
+      expect(failed.error).toMatch(/no_such_table/);
+      expect(failed.finishedAt).not.toBeNull();
+      // A source that wants to hear of failures only is told of this one (unsigned: no secret).
+      const note = JSON.parse(await waitFor('the failure notification', async () => told[0])) as { event: string; run: Run };
+      expect(note).toMatchObject({ event: 'run.failed', run: { id: failed.id, status: 'failed' } });
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise((resolve) => receiver.close(resolve));
+    }
 
     const slow = await deployFlow(t, pullFlow('slow', { connectionString: source.url, query: 'SELECT id, name FROM items CROSS JOIN pg_sleep(0.6)', keyColumn: 'id', timeoutSeconds: 1 }, source.url, 'copy_slow', 100));
     const timedOut = await finished(slow.id, (await t.api<Run>('POST', `/api/flows/${slow.id}/runs`, {})).body.id);
