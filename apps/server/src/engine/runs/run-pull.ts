@@ -134,7 +134,13 @@ async function fetchPages(deps: RunDeps, run: RunRow, pull: PullCapability, page
     } catch (err) {
       if (signal.aborted) return;
       failures += 1;
-      pageNo = (await loadRun(deps.pool, run.id))?.pages ?? pageNo; // the committed pages are where we resume
+      // Resume from what is committed: the page count and the watermark seen so far (the cursor
+      // variable only ever moves after a commit).
+      const committed = await loadRun(deps.pool, run.id);
+      if (committed) {
+        pageNo = committed.pages;
+        watermarkTo = committed.watermarkTo;
+      }
       if (failures > pull.settings.pageRetries) throw new PageFailure(`page ${pageNo + 1} failed ${failures} times: ${(err as Error).message}`, { cause: err });
       deps.logger.warn({ runId: run.id, page: pageNo + 1, failures, err: (err as Error).message }, 'page failed; trying again');
       await sleep(Math.min(1000 * 2 ** (failures - 1), 30_000), signal);
