@@ -20,6 +20,7 @@ interface Seen {
 function startApi() {
   const seen: Seen[] = [];
   let throttle = { count: 0 };
+  let flakyFailed = false;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const q = url.searchParams;
@@ -48,6 +49,15 @@ function startApi() {
         const start = Number(q.get('start') ?? '0'), size = Number(q.get('size'));
         const next = start + size < visible.length ? `</link?start=${start + size}&size=${size}>; rel="next", </link?start=0&size=${size}>; rel="first"` : `</link?start=0&size=${size}>; rel="first"`;
         return answer(200, visible.slice(start, start + size), { link: next });
+      }
+      case '/flaky': {
+        // The third page fails once with a 500: the run tries that page again.
+        const offset = Number(q.get('offset')), limit = Number(q.get('limit'));
+        if (offset === 2 * limit && !flakyFailed) {
+          flakyFailed = true;
+          return answer(500, { error: 'oops' });
+        }
+        return answer(200, visible.slice(offset, offset + limit));
       }
       case '/throttled': {
         // Busy on the first request (429), then down for a moment (503), each with a Retry-After.
@@ -138,6 +148,16 @@ describe('source.http runs', () => {
     expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(950);
     expect(calls[3]!.at - calls[2]!.at).toBeGreaterThanOrEqual(950);
     expect(await landed('h_throttled')).toEqual({ n: TOTAL, ids: TOTAL });
+  });
+
+  it('tries a page that failed again from the last committed page, taking no record twice', async () => {
+    const f = await deployFlow(t, flow('flaky', { url: `${base}/flaky`, pagination: { type: 'offset' }, pageRetries: 2 }, 'h_flaky'));
+    const r = await run(f.id);
+    expect(r).toMatchObject({ status: 'succeeded', fetched: TOTAL, delivered: TOTAL, pages: 13 });
+    const calls = api.seen.filter((s) => s.path === '/flaky');
+    expect(calls.map((c) => c.status).filter((s) => s === 500)).toHaveLength(1);
+    expect(calls.filter((c) => c.query.get('offset') === '200').map((c) => c.status)).toEqual([500, 200]);
+    expect(await landed('h_flaky')).toEqual({ n: TOTAL, ids: TOTAL });
   });
 
   it('sends the watermark of the last successful run as a query parameter', async () => {
