@@ -47,6 +47,9 @@ for (const source of [ruleExpression, mapExpression]) {
 }
 
 // The pure part of the flow, as the engine runs it: chunk by chunk, node after node.
+const noIo = (): never => {
+  throw new Error('no I/O in the bench');
+};
 const pure = ['map', 'rules', 'mask'].map((id) => {
   const node = graph.nodes.find((n) => n.id === id)!;
   const type = nodeTypes.find((t) => t.type === node.type)!;
@@ -55,9 +58,8 @@ const pure = ['map', 'rules', 'mask'].map((id) => {
     nodeId: id,
     salt: 'bench',
     logger: { info() {}, warn() {}, error() {} },
-    postgres: () => {
-      throw new Error('no I/O in the bench');
-    },
+    postgres: noIo,
+    mysql: noIo,
     fetch,
   });
   if (runtime.kind !== 'pure') throw new Error(`${id} is not a pure node`);

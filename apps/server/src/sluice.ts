@@ -94,6 +94,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     worker = await startWorker({
       pool,
       plans,
+      ingest,
       logger,
       keyring,
       concurrency: options.workerConcurrency,

@@ -5,6 +5,12 @@ import pg from 'pg';
 import { pino } from 'pino';
 import type { Graph } from '@sluice/shared';
 import { startSluice, type Sluice, type SluiceOptions } from '../src/sluice.js';
+import { PlanCache } from '../src/compiler/plan-cache.js';
+import type { ExternalPools } from '../src/engine/connections.js';
+import { createEgressFetch, egressPolicy } from '../src/egress/guard.js';
+import { createDb } from '../src/storage/db.js';
+import { loadKeyring } from '../src/vault/keyring.js';
+import { Vault } from '../src/vault/secrets.js';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -57,6 +63,18 @@ export interface TestSluice {
 
 export const quietLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
+/** Where the harness's Sluices keep local state (the vault key file): shared, so they share a key. */
+export const TEST_DATA_DIR = '/tmp/sluice-test-unused';
+
+/**
+ * A plan cache built the way the harness's Sluice builds its own (the same vault key, loopback
+ * allowed by the egress guard), for tests that drive engine parts directly.
+ */
+export function testPlanCache(pool: pg.Pool, externals: ExternalPools): PlanCache {
+  const keyring = loadKeyring({ dataDir: TEST_DATA_DIR });
+  return new PlanCache(createDb(pool), externals, quietLogger, new Vault(pool, keyring), createEgressFetch(egressPolicy(['127.0.0.1'])));
+}
+
 export async function startTestSluice(options: Partial<SluiceOptions> = {}): Promise<TestSluice> {
   const db = await createTestDatabase();
   const sluice = await startSluice({
@@ -66,7 +84,7 @@ export async function startTestSluice(options: Partial<SluiceOptions> = {}): Pro
     port: 0,
     workerPollIntervalMs: 200,
     admin: TEST_ADMIN,
-    dataDir: '/tmp/sluice-test-unused',
+    dataDir: TEST_DATA_DIR,
     // Test sinks listen on loopback, which the egress guard refuses unless listed.
     egressAllow: ['127.0.0.1'],
     ...options,

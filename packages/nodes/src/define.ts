@@ -42,6 +42,8 @@ export interface CreateContext {
   fetch: typeof fetch;
   /** The flow's declared PII fields: what a node that logs or reports record data must mask. Default none. */
   pii?: readonly PiiField[];
+  /** A pooled MySQL / MariaDB client for a connection URL (kept and closed by the server); `?` placeholders. */
+  mysql(connectionString: string): SqlClient;
 }
 
 /** Given to each batch call. */
@@ -77,6 +79,78 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** A key that names one record of a pulled data set (a primary key value). */
+export type SourceKey = string | number;
+
+/** A value a watermark column or field held: compared as numbers, else as text (ISO times sort as text). */
+export type WatermarkValue = string | number;
+
+/** One page a pull source fetched. */
+export interface PullPage {
+  records: Record<string, unknown>[];
+  /** Where the next page starts (JSON); the run stores it with the page, so a resumed run continues here. Null after the last page. */
+  cursor: unknown;
+  /** The records' keys, in order, when the source has a key: they make missing keys listable. */
+  keys?: SourceKey[];
+  /** The highest watermark value among the page's records. */
+  watermark?: WatermarkValue | null;
+  /** How many records the whole data set holds, when the source says so (`X-Total-Count`, a control total field). */
+  expected?: number | null;
+}
+
+/** Given to each pull call: where to resume, from which watermark, and how many records a page holds. */
+export interface PullContext {
+  /** The cursor of the last committed page, or null to start from the beginning. */
+  cursor: unknown;
+  /** The watermark of the last successful run, or null for a full pull. */
+  watermark: WatermarkValue | null;
+  pageSize: number;
+  signal: AbortSignal;
+}
+
+/** Run settings every pull source carries (see source/pull.ts for their defaults). */
+export interface PullSettings {
+  /** Cron expression (minutes); no schedule means runs start by hand only. */
+  schedule?: string;
+  timezone?: string;
+  /** A run still going after this long is marked timed out, seconds. */
+  timeoutSeconds: number;
+  /** skip: a run does not start while the previous one of this source is still going. */
+  overlap: 'skip' | 'allow';
+  /** Attempts per page after a failure, resuming from the last committed page. */
+  pageRetries: number;
+  /** Re-fetch missing keys once at the end of a run. */
+  retryMissing: boolean;
+  notify?: { url: string; secret?: string; on: 'always' | 'failure' };
+}
+
+/** What a source that pulls (database, API, file) can do; the server drives it in run jobs. */
+export interface PullCapability {
+  settings: PullSettings;
+  /** Pages of the data set from `ctx.cursor` on, in a stable order. */
+  pages(ctx: PullContext): AsyncIterable<PullPage>;
+  /** How many records the data set holds now (a count query), or null when unknown. */
+  count?(ctx: Omit<PullContext, 'cursor'>): Promise<number | null>;
+  /** Every key of the data set, in pages: what a completeness check compares the fetched keys with. */
+  keys?(ctx: Omit<PullContext, 'cursor'>): AsyncIterable<SourceKey[]>;
+  /** Fetches just these records again (retry missing). */
+  fetchKeys?(keys: SourceKey[], ctx: Omit<PullContext, 'cursor'>): Promise<PullPage>;
+}
+
+/** How a source that takes uploaded files reads them (the server streams and parses the file). */
+export interface FileSettings {
+  format: 'csv' | 'ndjson' | 'json';
+  /** CSV: the first line names the columns. */
+  header: boolean;
+  /** CSV: the field separator; empty means guess per line from , ; tab |. */
+  delimiter: string;
+  /** CSV: numbers, true/false and empty fields become numbers, booleans and null. */
+  coerce: boolean;
+  /** Dotted path of the field that identifies a record, when there is one. */
+  keyPath?: string;
+  timeoutSeconds: number;
+}
+
 export type NodeRuntime =
   | {
       kind: 'source';
@@ -84,6 +158,10 @@ export type NodeRuntime =
       auth?: WebhookAuth;
       /** Checks ingested bodies (e.g. against a JSON Schema); returns problems, empty when all pass. */
       check(data: unknown[]): { index: number; path: string; message: string }[];
+      /** Present on sources that pull: runs (by hand or on a schedule) fetch pages through it. */
+      pull?: PullCapability;
+      /** Present on sources that take uploaded files (POST /api/flows/:id/files). */
+      file?: FileSettings;
     }
   | { kind: 'pure'; process(records: EngineRecord[], ctx: RunContext): Promise<PureResult> }
   | {

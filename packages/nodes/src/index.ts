@@ -3,6 +3,10 @@
 // and fetch through the create context), so the web app may import this package.
 import type { NodeType } from './define.js';
 import { webhookSource } from './source/webhook.js';
+import { postgresSource } from './source/postgres.js';
+import { mysqlSource } from './source/mysql.js';
+import { httpSource } from './source/http.js';
+import { fileSource } from './source/file.js';
 import { mapTransform } from './transform/map.js';
 import { jsonataTransform } from './transform/jsonata.js';
 import { maskTransform } from './transform/mask.js';
@@ -15,6 +19,10 @@ import { logSink } from './sink/log.js';
 
 export const nodeTypes: readonly NodeType[] = [
   webhookSource,
+  postgresSource,
+  mysqlSource,
+  httpSource,
+  fileSource,
   mapTransform,
   jsonataTransform,
   maskTransform,
@@ -39,4 +47,5 @@ export { compileExpression, NOT_DIRECT, type Expression } from './jsonata.js';
 export { EgressRefusedError } from './egress.js';
 export { createMasker, maskValue } from './transform/mask.js';
 export { parseRetryAfter } from './sink/http.js';
+export { cronProblem, laterWatermark } from './source/pull.js';
 export { getPath } from './path.js';

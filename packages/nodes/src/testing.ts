@@ -29,6 +29,9 @@ export function makeContext(overrides: Partial<CreateContext> = {}): CreateConte
       throw new Error('this test gave the node no Postgres');
     },
     fetch: () => Promise.reject(new Error('this test gave the node no fetch')),
+    mysql: () => {
+      throw new Error('this test gave the node no MySQL');
+    },
     lines,
     ...overrides,
   };

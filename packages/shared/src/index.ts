@@ -17,3 +17,4 @@ export * from './pii.js';
 export * from './alerts.js';
 export * from './quality.js';
 export * from './workers.js';
+export * from './run.js';

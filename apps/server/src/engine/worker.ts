@@ -10,6 +10,11 @@ import { StatsCollector } from './stats-collector.js';
 import { createRunChunkTask } from './tasks/run-chunk.js';
 import type { Keyring } from '../vault/keyring.js';
 import { createSendAlertTask } from './tasks/send-alert.js';
+import type { IngestService } from '../ingest/ingest.js';
+import { createFinishRunTask } from './runs/finish-run.js';
+import { createNotifyRunTask } from './runs/notify-run.js';
+import { createRunPullTask } from './runs/run-pull.js';
+import { createTickRunsTask } from './runs/tick-runs.js';
 
 export interface WorkerOptions {
   pool: pg.Pool;
@@ -21,6 +26,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** How often to look for scheduled retries when no notification arrives, ms. Default 1000. */
   pollIntervalMs?: number;
+  /** Takes in what pull sources fetch (run jobs). */
+  ingest: IngestService;
 }
 
 export interface EngineWorker {
@@ -46,6 +53,7 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     logger.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error }, 'job failed; graphile-worker will retry it');
   });
   stats.start();
+  const runDeps = { pool, plans: options.plans, ingest: options.ingest, logger };
   const startRunner = (): Promise<Runner> => run({
     pgPool: pool,
     concurrency: options.concurrency ?? 8,
@@ -56,7 +64,14 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     taskList: {
       run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger, keyring: options.keyring }),
       send_alert: createSendAlertTask({ pool, logger }),
+      run_pull: createRunPullTask(runDeps),
+      finish_run: createFinishRunTask(runDeps),
+      notify_run: createNotifyRunTask(runDeps),
+      tick_runs: createTickRunsTask(runDeps),
     },
+    // The run ticker: scheduled runs, timeouts, lost run jobs (graphile-worker runs each tick once
+    // across all workers: see tick-runs.ts).
+    crontab: '* * * * * tick_runs ?max=1',
     preset: {
       worker: {
         // No localQueue: a pre-fetched batch would hold jobs of slow flows ahead of other flows'

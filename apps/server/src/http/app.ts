@@ -14,6 +14,7 @@ import { healthRoutes, metricsRoutes } from './routes/health.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
 import { secretRoutes } from './routes/secrets.js';
+import { runRoutes } from './routes/runs.js';
 import { webAppRoutes } from './static.js';
 import { auditRoutes } from './routes/audit.js';
 import { sourceKeyRoutes } from './routes/source-keys.js';
@@ -62,15 +63,17 @@ export function createHttpApp(ctx: ApiContext): express.Express {
     alertRoutes(ctx),
     qualityRoutes(ctx),
     workerRoutes(ctx),
+    runRoutes(ctx),
   ];
   // Every ingest answer is counted by flow and status (for /metrics), whatever answered it.
   api.post('/flows/:id/ingest', (req, res, next) => {
     res.on('finish', () => ctx.ingestRequests.count(String(req.params.id).toLowerCase(), res.statusCode));
     next();
   });
-  // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
   api.use(corsPolicy(ctx.corsOrigins));
-  api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
+  // Ingest reads its own body (raw, with its own limit) and file uploads stream theirs; everything
+  // else is JSON up to 1 MB.
+  api.use((req, res, next) => (req.path.endsWith('/ingest') || req.path.endsWith('/files') ? next() : json({ limit: '1mb' })(req, res, next)));
   // Every request has a correlation id (the caller's X-Correlation-Id or a new one), echoed back.
   api.use((req, res, next) => {
     res.setHeader('x-correlation-id', correlationIdOf(req, res));

@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError, encryptsAtRest, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
-import { flowBacklog } from '../storage/sql/index.js';
+import { chunkQueue, commitRunPage, flowBacklog, type NewChunk, type RunPageCommit } from '../storage/sql/index.js';
 import type { DeployedPlan, PlanCache } from '../compiler/plan-cache.js';
 import type { Plan } from '../compiler/compile.js';
 import type { WebhookAuth } from '@sluice/nodes';
@@ -32,6 +32,11 @@ export interface SourceBatch {
   data: Record<string, unknown>[];
   /** Shared by the batch's records; a new one when absent. */
   correlationId?: string;
+  /**
+   * A page of a run: committed in one transaction with the page mark and the run's counts (see
+   * commitRunPage), so a replayed page is refused whole. Absent for records outside a run.
+   */
+  runPage?: RunPageCommit;
 }
 
 interface Cached<T> {
@@ -97,7 +102,7 @@ export class IngestService {
     if (!plan.sources.includes(batch.sourceNodeId)) {
       throw new AppError('invalid_input', `node "${batch.sourceNodeId}" is not a source of this flow`, { details: { path: 'source' } });
     }
-    return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId);
+    return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId, batch.runPage);
   }
 
   private async deployed(flowId: string) {
@@ -117,6 +122,7 @@ export class IngestService {
     sourceId: string,
     data: Record<string, unknown>[],
     correlationIdGiven: string | undefined,
+    runPage?: RunPageCommit,
   ): Promise<IngestResult> {
     const source = plan.nodes.get(sourceId)!.runtime;
     if (source.kind === 'source') {
@@ -135,7 +141,30 @@ export class IngestService {
     const correlationId = correlationIdGiven ?? uuidv7();
     const records: EngineRecord[] = data.map((d) => ({ id: uuidv7(), correlationId, receivedAt, data: d }));
     const seal = encryptsAtRest(plan.settings) ? this.sealer : undefined;
-    await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records, seal });
+    if (runPage) {
+      // A run's page commits alone (not group-committed): its page mark must share its transaction.
+      const chunks: NewChunk[] = [];
+      for (let i = 0; i < records.length; i += target.settings.chunkSize) {
+        const slice = records.slice(i, i + target.settings.chunkSize);
+        const json = JSON.stringify(slice);
+        chunks.push({
+          flowId: target.flowId,
+          version: target.version,
+          nodeId: sourceId,
+          attempt: 0,
+          recordsJson: seal ? seal(json) : json,
+          recordCount: slice.length,
+          retryKey: null,
+          runAt: null,
+          queue: chunkQueue(target.flowId, target.settings.parallelism),
+          runId: runPage.runId,
+        });
+      }
+      const fresh = await commitRunPage(this.pool, { flowId: target.flowId, version: target.version, nodeId: sourceId }, runPage, chunks, records.length);
+      if (!fresh) return { accepted: 0, ids: [] };
+    } else {
+      await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records, seal });
+    }
     const cachedBacklog = this.backlog.get(target.flowId);
     if (cachedBacklog) cachedBacklog.value += records.length;
     // Built only when someone reads debug lines: this is the ingest hot path.

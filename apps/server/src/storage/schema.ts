@@ -13,7 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { AlertRule, AlertState, FlowSettings, FlowStatus, Graph, RecordError, Role } from '@sluice/shared';
+import type { AlertRule, AlertState, FlowSettings, FlowStatus, Graph, RecordError, Role, RunStatus, RunTrigger } from '@sluice/shared';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
 
@@ -73,9 +73,15 @@ export const chunks = pgTable(
     queueName: text('queue_name'),
     /** Records a sink's time slice did not reach: they continue at the same attempt. */
     continuation: boolean('continuation').notNull().default(false),
+    /** The run that pulled these records (null for pushed records); retries keep it. */
+    runId: uuid('run_id'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [index('chunks_flow_idx').on(t.flowId, t.nodeId), uniqueIndex('chunks_retry_key_idx').on(t.retryKey)],
+  (t) => [
+    index('chunks_flow_idx').on(t.flowId, t.nodeId),
+    uniqueIndex('chunks_retry_key_idx').on(t.retryKey),
+    index('chunks_run_idx').on(t.runId).where(sql`run_id IS NOT NULL`),
+  ],
 );
 
 export const deadLetters = pgTable(
@@ -390,4 +396,74 @@ export const qualityKeys = pgTable(
     seenAt: ts('seen_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.flowId, t.keyHash] }), index('quality_keys_seen_idx').on(t.seenAt)],
+);
+
+/**
+ * Runs of pull sources: one row per run, started by hand or by the schedule. The counters are exact:
+ * `fetched` grows in the transaction that commits a page, `delivered` and `dead_lettered` in the
+ * transaction that completes one of the run's chunks.
+ */
+export const runs = pgTable(
+  'runs',
+  {
+    id: uuid('id').primaryKey(),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    version: integer('version').notNull(),
+    trigger: text('trigger').$type<RunTrigger>().notNull(),
+    /** The schedule's time this run is for: one run per (source, time) however many workers tick. */
+    scheduledFor: ts('scheduled_for'),
+    status: text('status').$type<RunStatus>().notNull().default('running'),
+    /** fetching: the run job is reading pages; fetched: waiting for its chunks; done. */
+    phase: text('phase').$type<'fetching' | 'fetched' | 'done'>().notNull().default('fetching'),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+    deadlineAt: ts('deadline_at').notNull(),
+    expected: bigint('expected', { mode: 'number' }),
+    fetched: bigint('fetched', { mode: 'number' }).notNull().default(0),
+    delivered: bigint('delivered', { mode: 'number' }).notNull().default(0),
+    deadLettered: bigint('dead_lettered', { mode: 'number' }).notNull().default(0),
+    missing: bigint('missing', { mode: 'number' }),
+    /** The first missing keys (up to 1000), when the source has keys. */
+    missingKeys: jsonb('missing_keys').$type<(string | number)[]>(),
+    missingRetried: boolean('missing_retried').notNull().default(false),
+    pages: integer('pages').notNull().default(0),
+    /** Where the next page starts (the source's cursor after the last committed page). */
+    cursor: jsonb('cursor'),
+    watermarkFrom: jsonb('watermark_from').$type<string | number | null>(),
+    watermarkTo: jsonb('watermark_to').$type<string | number | null>(),
+    error: text('error'),
+  },
+  (t) => [index('runs_flow_idx').on(t.flowId, t.startedAt), uniqueIndex('runs_schedule_idx').on(t.flowId, t.nodeId, t.scheduledFor)],
+);
+
+/** The pages a run committed: the mark that makes a page's commit happen once, and its keys. */
+export const runPages = pgTable(
+  'run_pages',
+  {
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    pageNo: integer('page_no').notNull(),
+    recordCount: integer('record_count').notNull(),
+    keys: jsonb('keys').$type<(string | number)[]>(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.pageNo] })],
+);
+
+/** What a pull source remembers between runs: the watermark of its last successful run. */
+export const sourceState = pgTable(
+  'source_state',
+  {
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    watermark: jsonb('watermark').$type<string | number | null>(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.nodeId] })],
 );

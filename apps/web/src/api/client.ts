@@ -30,14 +30,15 @@ export async function apiRequest<T>(method: string, path: string, body?: unknown
   let res: Response;
   const { headers: extra, ...rest } = init;
   const headers = new Headers(extra);
-  if (body !== undefined) headers.set('content-type', 'application/json');
+  // A Blob (an uploaded file) goes as it is, with the content type the caller set.
+  if (body !== undefined && !(body instanceof Blob)) headers.set('content-type', 'application/json');
   if (csrfToken && method !== 'GET') headers.set(CSRF_HEADER, csrfToken);
   try {
     res = await fetch(path, {
       ...rest,
       method,
       headers,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' || body instanceof Blob ? body : JSON.stringify(body),
     });
   } catch (err) {
     throw new ApiError(0, 'unavailable', 'cannot reach the Sluice server', { cause: String(err) });

@@ -4,6 +4,7 @@ import { queryClient } from '../api/query-client';
 import { FlowsPage } from '../flows';
 import { FlowEditorPage } from '../canvas';
 import { DeadLettersPage } from '../dead-letters';
+import { RunsPage } from '../runs';
 import { ServerStatusBanner } from './ServerStatusBanner';
 import { can, SignInPage, useSession, useSignOut } from '../auth';
 import { TokensPage, UsersPage } from '../admin';
@@ -91,6 +92,7 @@ const router = createBrowserRouter([
       { path: '/', element: <FlowsPage /> },
       { path: '/flows/:flowId', element: <FlowEditorPage /> },
       { path: '/flows/:flowId/dead-letters', element: <DeadLettersPage /> },
+      { path: '/flows/:flowId/runs', element: <RunsPage /> },
       { path: '/dead-letters', element: <DeadLettersPage /> },
       { path: '/alerts', element: <AlertsPage /> },
       { path: '/workers', element: <WorkersPage /> },

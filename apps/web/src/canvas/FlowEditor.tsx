@@ -26,6 +26,7 @@ import { useGraphValidation } from './use-graph-validation';
 import { useLiveView } from './use-live-view';
 import { useNodeClipboard } from './use-node-clipboard';
 import { pathKey } from '../settings';
+import { uploadSummary } from '../runs';
 import './canvas.css';
 
 interface Notice {
@@ -76,6 +77,8 @@ export function FlowEditor({ flow, types }: { flow: Flow; types: readonly NodeTy
   const actions = useFlowActions(flow.id, { body: doc.body, isDirty: doc.isDirty, markSaved: doc.markSaved, onNotice });
   const clipboard = useNodeClipboard(doc);
   const { nodes: docNodes } = doc.state;
+  // File sources of the flow: each gets an upload button while the flow is deployed.
+  const fileSources = useMemo(() => docNodes.filter((n) => n.data.type === 'source.file').map((n) => n.id), [docNodes]);
 
   useEditorShortcuts({
     save: () => {
@@ -186,6 +189,9 @@ export function FlowEditor({ flow, types }: { flow: Flow; types: readonly NodeTy
         onStop={() => void actions.stop()}
         stopping={actions.stopping}
         empty={docNodes.length === 0}
+        fileSources={fileSources}
+        onUploaded={(run, file) => onNotice('ok', `${uploadSummary(run, file)} See Runs for its progress.`)}
+        onUploadError={(message, file) => onNotice('error', `Could not upload ${file.name}: ${message}`)}
       />
       {actions.deployError && <DeployErrors message={actions.deployError} byNode={deployIssuesByNode} onShowNode={focusNode} onDismiss={actions.dismissDeployError} />}
       <div className="editor-body">

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import type { FlowStatus } from '@sluice/shared';
+import type { FlowStatus, Run } from '@sluice/shared';
+import { UploadFileButton } from '../runs';
 import { formatCount, formatRate, plural } from './format';
-import { AlertIcon, BackIcon, CheckIcon, DownloadIcon, FitIcon, FlaskIcon, InboxIcon, LayoutIcon, RedoIcon, RocketIcon, SaveIcon, StopIcon, UndoIcon } from './icons';
+import { AlertIcon, BackIcon, CheckIcon, DownloadIcon, FitIcon, FlaskIcon, InboxIcon, LayoutIcon, RedoIcon, RocketIcon, RunsIcon, SaveIcon, StopIcon, UndoIcon } from './icons';
 import type { GraphValidation } from './use-graph-validation';
 import { describeIssue } from './issues';
 
@@ -158,6 +159,10 @@ export interface ToolbarProps {
   onStop(): void;
   stopping: boolean;
   empty: boolean;
+  /** The deployed flow's file sources: an upload button for each (the file becomes a run). */
+  fileSources: string[];
+  onUploaded(run: Run, file: File): void;
+  onUploadError(message: string, file: File): void;
 }
 
 /** The editor's toolbar: the flow's name and state, editing commands, and save / deploy / stop. */
@@ -208,6 +213,13 @@ export function Toolbar(p: ToolbarProps) {
         <ToolButton label="Try it" onClick={p.onTryIt} pressed={p.tryItOpen} testId="try-it" text>
           <FlaskIcon /> Try it
         </ToolButton>
+        {p.status === 'deployed' &&
+          p.fileSources.map((nodeId) => (
+            <UploadFileButton key={nodeId} flowId={p.flowId} nodeId={nodeId} named={p.fileSources.length > 1} className="tb-button with-text" onUploaded={p.onUploaded} onError={p.onUploadError} />
+          ))}
+        <Link to={`/flows/${p.flowId}/runs`} className="tb-button with-text" data-testid="runs-link" title="Runs of the database, API and file sources: history, counts, re-run, file upload">
+          <RunsIcon /> Runs
+        </Link>
         <Link
           to={`/flows/${p.flowId}/dead-letters`}
           className={`tb-button with-text${pending > 0 ? ' has-dead' : ''}`}

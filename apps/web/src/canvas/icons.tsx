@@ -79,6 +79,14 @@ export const InboxIcon = (p: IconProps) => (
     <path d="M1.5 9.5h4l1 1.5h3l1-1.5h4" />
   </Svg>
 );
+/** A clock with a circular arrow: runs (scheduled or by hand). */
+export const RunsIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M13.5 8A5.5 5.5 0 1 1 11.9 4.1" />
+    <path d="M12.5 1.5v3h-3" />
+    <path d="M8 5v3l2 1.5" />
+  </Svg>
+);
 export const SearchIcon = (p: IconProps) => (
   <Svg {...p}>
     <circle cx="7" cy="7" r="4.5" />

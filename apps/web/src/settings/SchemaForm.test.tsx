@@ -150,6 +150,26 @@ describe('SchemaForm', () => {
     expect(last()?.url).toBe('https://b.example');
   });
 
+  it('lists the next five times of a cron field in the time zone its sibling names, and says what is wrong with a bad one', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        schedule: { type: 'string', maxLength: 200, format: 'cron', description: 'When runs start.' },
+        timezone: { type: 'string', maxLength: 100, description: 'IANA time zone.' },
+      },
+    };
+    renderForm(schema, { schedule: '0 2 * * *', timezone: 'Asia/Tokyo' });
+    const items = () => within(screen.getByTestId('cron-preview')).getAllByRole('listitem').map((li) => li.textContent ?? '');
+    expect(items()).toHaveLength(5);
+    expect(items().every((t) => /02:00/.test(t))).toBe(true);
+    // The zone changes: the times follow (02:00 in Tokyo is 17:00 UTC the day before).
+    fireEvent.change(screen.getByTestId('input-timezone'), { target: { value: 'UTC' } });
+    expect(items().every((t) => /02:00/.test(t) && /UTC/.test(t))).toBe(true);
+    fireEvent.change(screen.getByTestId('input-schedule'), { target: { value: '99 * * * *' } });
+    expect(screen.queryByTestId('cron-preview')).toBeNull();
+    expect(screen.getByRole('status').textContent).toMatch(/minute|99/i);
+  });
+
   it('draws a nested object (retry policy) as a group whose fields write into it', () => {
     const { last } = renderForm(httpSchema, { url: 'https://a.example' });
     const group = screen.getByTestId('field-retry');

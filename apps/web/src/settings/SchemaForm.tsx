@@ -5,6 +5,7 @@ import { attachErrors, type FormError } from './form-errors';
 import { fieldKind, fieldPaths, initialValue, matchVariant, parseJsonSchema, switchVariant, variantLabel, withoutNull, type FieldKind, type JsonSchema } from './json-schema';
 import { isPlainObject, pathKey, setIn, type PathSegment } from './value-path';
 import { isSecretRef } from '@sluice/shared';
+import { CronPreview } from './CronPreview';
 import './settings.css';
 
 export interface SchemaFormProps {
@@ -86,7 +87,7 @@ export function SchemaForm({ schema: rawSchema, value: rawValue, onChange, error
           </datalist>
         )}
         {properties.map(([name, prop]) => (
-          <SchemaField key={name} name={name} schema={prop} path={[name]} value={value[name]} required={required.has(name)} />
+          <SchemaField key={name} name={name} schema={prop} path={[name]} value={value[name]} required={required.has(name)} siblings={readsSiblings(prop) ? value : undefined} />
         ))}
       </div>
     </FormContext.Provider>
@@ -103,7 +104,12 @@ interface FieldProps {
   compact?: boolean;
   /** Overrides the label (list items). */
   label?: string;
+  /** The object holding this field, for a field that reads a sibling (a schedule reads its `timezone`). */
+  siblings?: Record<string, unknown>;
 }
+
+/** A cron field shows its next times in the time zone its sibling `timezone` names. */
+const readsSiblings = (schema: JsonSchema) => schema.format === 'cron';
 
 function fieldIds(idPrefix: string, path: readonly PathSegment[]) {
   const safe = `${idPrefix}-${pathKey(path)}`.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -251,6 +257,15 @@ function LeafField(props: FieldProps & { kind: FieldKind }) {
             const text = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
             const onText = (t: string) => set(path, t === '' && !required ? undefined : t);
             if (kind.format === 'multiline') return <textarea {...common} rows={props.compact ? 1 : 3} value={text} placeholder={def} spellCheck={false} onChange={(e) => onText(e.target.value)} />;
+            if (kind.format === 'cron') {
+              const zone = props.siblings?.timezone;
+              return (
+                <>
+                  <input {...common} type="text" value={text} placeholder={def ?? '0 2 * * *'} maxLength={schema.maxLength} spellCheck={false} autoComplete="off" onChange={(e) => onText(e.target.value)} />
+                  <CronPreview expression={text} timezone={typeof zone === 'string' && zone !== '' ? zone : undefined} />
+                </>
+              );
+            }
             return (
               <input
                 {...common}
@@ -471,7 +486,7 @@ function ObjectField(props: FieldProps) {
         {messages.length > 0 && <div className="field-error" data-testid={`error-${key}`}>{messages.join('; ')}</div>}
         <div className={props.compact ? 'sf-grid' : undefined}>
           {Object.entries(schema.properties ?? {}).map(([name, prop]) => (
-            <SchemaField key={name} name={name} schema={prop} path={[...props.path, name]} value={value[name]} required={required.has(name)} compact={props.compact} />
+            <SchemaField key={name} name={name} schema={prop} path={[...props.path, name]} value={value[name]} required={required.has(name)} compact={props.compact} siblings={readsSiblings(prop) ? value : undefined} />
           ))}
         </div>
       </div>

@@ -69,7 +69,7 @@ export type FieldKind =
   | { kind: 'enum'; options: unknown[] }
   | { kind: 'boolean' }
   | { kind: 'number'; integer: boolean }
-  | { kind: 'text'; format: 'plain' | 'url' | 'multiline' }
+  | { kind: 'text'; format: 'plain' | 'url' | 'multiline' | 'cron' }
   | { kind: 'jsonata' }
   | { kind: 'object' }
   | { kind: 'map'; secrets: boolean }
@@ -139,6 +139,7 @@ export function fieldKind(name: string, raw: JsonSchema): FieldKind {
     case 'string':
       if (isJsonata(name, schema)) return { kind: 'jsonata' };
       if (schema.format === 'uri' || schema.format === 'url') return { kind: 'text', format: 'url' };
+      if (schema.format === 'cron') return { kind: 'text', format: 'cron' };
       if ((schema.maxLength ?? 0) > ONE_LINE_MAX) return { kind: 'text', format: 'multiline' };
       return { kind: 'text', format: 'plain' };
     case 'object': {

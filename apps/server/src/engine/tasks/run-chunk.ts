@@ -5,7 +5,7 @@ import { encryptsAtRest, type EngineRecord } from '@sluice/shared';
 import type { Keyring } from '../../vault/keyring.js';
 import { isSealedJson, openJson, sealJsonText } from '../../vault/sealed-json.js';
 import type { PlanCache } from '../../compiler/plan-cache.js';
-import { chunkQueue, completeChunk, loadChunk, type NewChunk, type NewDeadLetter } from '../../storage/sql/index.js';
+import { chunkQueue, completeChunk, loadChunk, type NewChunk, type NewDeadLetter, type RunOutcome } from '../../storage/sql/index.js';
 import { executeChunk, type ChunkOutcome } from '../execute.js';
 import { ChunkStats, type StatsCollector } from '../stats-collector.js';
 import type { Logger } from '../../logger.js';
@@ -121,9 +121,10 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
       continuation: r.continuation ?? false,
       runAt: new Date(Date.now() + r.delayMs).toISOString(),
       queue: chunkQueue(chunk.flowId, plan.settings.parallelism),
+      runId: chunk.runId,
     }));
     // Outcomes are idempotent to write, so a database that went away is simply waited for.
-    const completion = await whileDatabaseReturns(() => completeChunk(deps.pool, chunk, outcome.deadLetters, retries));
+    const completion = await whileDatabaseReturns(() => completeChunk(deps.pool, chunk, outcome.deadLetters, retries, chunk.runId ? runOutcome(chunk.runId, records, outcome) : null));
     if (!completion.completed) return; // another run got there first; its counts stand
     deps.stats.add(chunk.flowId, outcome.stats);
     deps.stats.noteDeadLetters(chunk.flowId, completion.deadLetters);
@@ -139,4 +140,19 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
       deps.logger.info({ ...recordLogFields(chunk.flowId, nodeId, letters), chunkId: chunk.id, errorKinds: kinds }, 'records dead-lettered');
     }
   };
+}
+
+/**
+ * What this chunk settles for its run. Records handed on (a retry, a continuation) are settled by
+ * the chunk that takes them; of the others, those with a dead letter count as dead-lettered, the
+ * rest as delivered (a filter that dropped a record on purpose counts it delivered).
+ */
+function runOutcome(runId: string, records: EngineRecord[], outcome: ChunkOutcome): RunOutcome {
+  const handedOn = new Set<string>();
+  for (const r of outcome.retries) for (const record of r.records) handedOn.add(record.id);
+  const dead = new Set<string>();
+  for (const d of outcome.deadLetters) if (!handedOn.has(d.recordId)) dead.add(d.recordId);
+  let delivered = 0;
+  for (const record of records) if (!handedOn.has(record.id) && !dead.has(record.id)) delivered += 1;
+  return { runId, delivered, deadLettered: dead.size };
 }

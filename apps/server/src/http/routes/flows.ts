@@ -1,5 +1,5 @@
 import { raw, type Request, type Response } from 'express';
-import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, MetricsQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue } from '@sluice/shared';
+import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, FileUploadQuerySchema, MetricsQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue } from '@sluice/shared';
 import { z } from 'zod';
 import { compileWithSecrets } from '../../compiler/compile-with-secrets.js';
 import { validationContextFactory } from '../../engine/connections.js';
@@ -9,6 +9,7 @@ import { deadLettersFor } from '../../pii/masking.js';
 import { loadFlowStats } from '../../storage/stats.js';
 import { getFlowMetrics } from '../../storage/metrics.js';
 import { isIngestContentType } from '../../ingest/parse-body.js';
+import { ingestFile } from '../../ingest/file-upload.js';
 import type { ApiContext } from '../context.js';
 import { flowIdParam, isUuid, parseRequest } from '../validate.js';
 import { maybePrincipalOf, principalOf, SecureRouter } from '../route-table.js';
@@ -161,6 +162,26 @@ export function flowRoutes(ctx: ApiContext) {
       const source = typeof req.query.source === 'string' ? req.query.source : undefined;
       const result = await ctx.ingest.ingest({ flowId, body, contentType: req.headers['content-type'], correlationId, sourceNodeId: source });
       res.status(202).json(result);
+    },
+  );
+
+  // A file for the flow's source.file node, sent as the raw body (CSV, NDJSON or a JSON array, as
+  // the node says) and read as a stream: any size, bounded memory. Answers with the file's run.
+  router.post(
+    '/flows/:id/files',
+    'flows:ingest',
+    (req, res, next) => {
+      if (!canReachFlow(principalOf(res), String(req.params.id).toLowerCase())) {
+        next(new AppError('not_found', `no flow with id ${String(req.params.id)}`));
+        return;
+      }
+      next();
+    },
+    async (req, res) => {
+      const flowId = flowIdParam(req.params.id);
+      const { source } = parseRequest(FileUploadQuerySchema, req.query, 'query');
+      const run = await ingestFile(ctx, flowId, source, req);
+      res.status(201).json(run);
     },
   );
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SqlClient } from '@sluice/nodes';
 import type { RecordError } from '@sluice/shared';
 import { insertChunks, type NewChunk } from './insert-chunks.js';
 
@@ -19,18 +20,27 @@ export interface ChunkCompletion {
   deadLetters: { id: number; nodeId: string; recordId: string; error: RecordError }[];
 }
 
+/** What a chunk of a run settled: records finished without a dead letter, and dead-lettered ones. */
+export interface RunOutcome {
+  runId: string;
+  delivered: number;
+  deadLettered: number;
+}
+
 /**
  * Records a chunk's outcomes in one transaction: the chunk row goes (the completion mark), dead
  * letters are written (a repeat is a no-op on record × node × generation), retry chunks are
- * enqueued (a repeat is a no-op on their retry key).
+ * enqueued (a repeat is a no-op on their retry key), and a pulled chunk's run counts what it
+ * settled — in the same transaction as the completion mark, so each chunk counts exactly once.
  */
 export async function completeChunk(
   pool: pg.Pool,
   chunk: { id: number; flowId: string; version: number },
   deadLetters: NewDeadLetter[],
   retries: NewChunk[],
+  run: RunOutcome | null = null,
 ): Promise<ChunkCompletion> {
-  if (deadLetters.length === 0 && retries.length === 0) {
+  if (deadLetters.length === 0 && retries.length === 0 && run === null) {
     const done = await pool.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
     return { completed: done.rowCount === 1, deadLetters: [] };
   }
@@ -76,6 +86,10 @@ export async function completeChunk(
       }));
     }
     await insertChunks(client, retries);
+    if (run) {
+      await client.query('UPDATE runs SET delivered = delivered + $2, dead_lettered = dead_lettered + $3 WHERE id = $1', [run.runId, run.delivered, run.deadLettered]);
+      await finishRunWhenSettled(client, run.runId);
+    }
     await client.query('COMMIT');
     return { completed: true, deadLetters: written };
   } catch (err) {
@@ -84,4 +98,18 @@ export async function completeChunk(
   } finally {
     client.release();
   }
+}
+
+/**
+ * Enqueues the run's finishing job when its pages are all fetched and none of its chunks is left.
+ * Called after the runs row was updated in the same transaction: that row lock orders the page
+ * commits and chunk completions of one run, so the last of them always sees the other's effect.
+ */
+export async function finishRunWhenSettled(client: SqlClient, runId: string): Promise<void> {
+  await client.query(
+    `SELECT graphile_worker.add_job('finish_run', json_build_object('runId', r.id), job_key := 'finish_run:' || r.id::text, max_attempts := 10)
+     FROM runs r
+     WHERE r.id = $1 AND r.phase = 'fetched' AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.run_id = r.id)`,
+    [runId],
+  );
 }

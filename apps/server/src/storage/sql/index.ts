@@ -2,7 +2,8 @@
 // so that a request or a chunk costs one round trip, never one per record.
 export { chunkQueue, insertChunks, type NewChunk } from './insert-chunks.js';
 export { loadChunk, type LoadedChunk } from './load-chunk.js';
-export { completeChunk, type NewDeadLetter, type ChunkCompletion } from './complete-chunk.js';
+export { completeChunk, finishRunWhenSettled, type NewDeadLetter, type ChunkCompletion, type RunOutcome } from './complete-chunk.js';
 export { flushStats, type StatsDelta } from './flush-stats.js';
 export { flowBacklog } from './flow-backlog.js';
 export { seeQualityKeys } from './see-quality-keys.js';
+export { commitRunPage, type PageReject, type RunPageCommit } from './commit-page.js';

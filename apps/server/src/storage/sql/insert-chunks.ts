@@ -16,6 +16,8 @@ export interface NewChunk {
   queue: string;
   /** Records a sink's time slice did not reach (see ExecuteOptions.sinkTimeSliceMs). Default false. */
   continuation?: boolean;
+  /** The run that pulled the records; null or absent for pushed records. */
+  runId?: string | null;
 }
 
 const nextLane = new Map<string, number>();
@@ -43,10 +45,10 @@ export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promi
   if (chunks.length === 0) return 0;
   const result = await client.query(
     `WITH new_chunks AS (
-       INSERT INTO chunks (flow_id, version, node_id, attempt, records, record_count, retry_key, run_at, queue_name, continuation)
-       SELECT f, v, n, a, r, c, k, coalesce(t, now()), q, coalesce(cont, false)
-       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::text[], $8::timestamptz[], $9::text[], $10::boolean[])
-         AS x(f, v, n, a, r, c, k, t, q, cont)
+       INSERT INTO chunks (flow_id, version, node_id, attempt, records, record_count, retry_key, run_at, queue_name, continuation, run_id)
+       SELECT f, v, n, a, r, c, k, coalesce(t, now()), q, coalesce(cont, false), run
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::text[], $8::timestamptz[], $9::text[], $10::boolean[], $11::uuid[])
+         AS x(f, v, n, a, r, c, k, t, q, cont, run)
        ON CONFLICT (retry_key) DO NOTHING
        RETURNING id, run_at, queue_name, flow_id
      ), waiting AS (
@@ -69,6 +71,7 @@ export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promi
       chunks.map((c) => c.runAt),
       chunks.map((c) => c.queue),
       chunks.map((c) => c.continuation ?? false),
+      chunks.map((c) => c.runId ?? null),
     ],
   );
   return Number(result.rows[0]?.n ?? 0);

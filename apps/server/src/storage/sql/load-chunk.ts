@@ -8,13 +8,15 @@ export interface LoadedChunk {
   attempt: number;
   /** A sink's time slice ran out: these records continue at the same attempt. */
   continuation: boolean;
+  /** The run that pulled these records, or null for pushed ones. */
+  runId: string | null;
   records: unknown;
 }
 
 /** The chunk behind a job, or null when its outcomes were already committed (a replayed job). */
 export async function loadChunk(client: SqlClient, chunkId: number): Promise<LoadedChunk | null> {
   const { rows } = await client.query(
-    'SELECT id, flow_id, version, node_id, attempt, continuation, records FROM chunks WHERE id = $1',
+    'SELECT id, flow_id, version, node_id, attempt, continuation, run_id, records FROM chunks WHERE id = $1',
     [chunkId],
   );
   const row = rows[0];
@@ -26,6 +28,7 @@ export async function loadChunk(client: SqlClient, chunkId: number): Promise<Loa
     nodeId: String(row.node_id),
     attempt: Number(row.attempt),
     continuation: row.continuation === true,
+    runId: row.run_id === null || row.run_id === undefined ? null : String(row.run_id),
     records: row.records,
   };
 }

@@ -1,0 +1,41 @@
+import { createHmac } from 'node:crypto';
+import { z } from 'zod';
+import type { Task } from 'graphile-worker';
+import { getRun, loadRun } from '../../storage/runs.js';
+import type { PullCapability } from '@sluice/nodes';
+import { pullOf, type RunDeps } from './run-pull.js';
+
+export const NotifyRunPayloadSchema = z.object({ runId: z.string().uuid() });
+
+/** The signature header of a notification: `sha256=` and the hex HMAC-SHA256 of the body with the source's secret. */
+export function signBody(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * POSTs a finished run's summary to the source's notification webhook. Any answer but 2xx (or no
+ * answer within 10 s) throws, and graphile-worker tries again with its growing delay.
+ */
+export function createNotifyRunTask(deps: RunDeps & { fetch?: typeof fetch }): Task {
+  return async (rawPayload) => {
+    const { runId } = NotifyRunPayloadSchema.parse(rawPayload);
+    const row = await loadRun(deps.pool, runId);
+    if (!row) return;
+    const notify = (await pullOf(deps, row)).settings.notify;
+    if (!notify) return;
+    const run = await getRun(deps.pool, row.flowId, runId);
+    const body = JSON.stringify({ event: `run.${run.status}`, run });
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-sluice-event': `run.${run.status}`, 'x-sluice-delivery': runId };
+    if (notify.secret) headers['x-sluice-signature'] = signBody(notify.secret, body);
+    const response = await (deps.fetch ?? fetch)(notify.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`the notification webhook answered ${response.status}`);
+  };
+}
+
+/** Enqueues the notification of a finished run when its source has a webhook that wants this status. */
+export async function enqueueNotification(client: { query(text: string, values?: unknown[]): Promise<unknown> }, runId: string, status: string, pull: PullCapability): Promise<void> {
+  const notify = pull.settings.notify;
+  if (!notify || (notify.on === 'failure' && status === 'succeeded')) return;
+  await client.query(`SELECT graphile_worker.add_job('notify_run', json_build_object('runId', $1::text), job_key := 'notify_run:' || $1, max_attempts := 12)`, [runId]);
+}
