@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Role } from './config.js';
 import { PlanCache } from './compiler/plan-cache.js';
 import { ExternalPools } from './engine/connections.js';
+import { ConsumerSupervisor } from './engine/consumers.js';
 import { startWorker, type EngineWorker } from './engine/worker.js';
 import { createHttpApp } from './http/app.js';
 import { IngestService } from './ingest/ingest.js';
@@ -31,6 +32,8 @@ export interface SluiceOptions {
   workerConcurrency?: number;
   /** Default 1000 ms. */
   workerPollIntervalMs?: number;
+  /** How long a worker's hold on a broker source lasts without renewal (a dead worker's sources move after this). Default 15000 ms. */
+  consumerLeaseMs?: number;
   /** Where local state goes (the first admin's generated password). Default ./.sluice */
   dataDir?: string;
   /** The first admin, created when there are no users. Default admin@localhost with a generated password. */
@@ -43,6 +46,8 @@ export interface Sluice {
   /** The API's routes: as declared (with their access) and as express has them. Null without HTTP. */
   routes: { declared: RouteDeclaration[]; registered: string[] } | null;
   worker: EngineWorker | null;
+  /** The broker sources this process consumes (worker roles). */
+  consumers: ConsumerSupervisor | null;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   const ingest = new IngestService(pool, db, plans);
 
   let worker: EngineWorker | null = null;
+  let consumers: ConsumerSupervisor | null = null;
   if (options.role === 'worker' || options.role === 'all') {
     worker = await startWorker({
       pool,
@@ -65,6 +71,8 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       concurrency: options.workerConcurrency,
       pollIntervalMs: options.workerPollIntervalMs,
     });
+    consumers = new ConsumerSupervisor({ pool, plans, ingest, logger, processId: worker.reaper.processId, leaseMs: options.consumerLeaseMs });
+    consumers.start();
   }
 
   let server: http.Server | null = null;
@@ -107,6 +115,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     url,
     routes: routeInfo,
     worker,
+    consumers,
     async close() {
       // Stop taking requests first, then let the worker finish or hand back its jobs.
       if (relay) await relay.close();
@@ -114,6 +123,8 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      // Broker sources stop before the worker: their last batches commit, then leases are given up.
+      if (consumers) await consumers.stop();
       if (worker) await worker.stop();
       await externalPools.closeAll();
       await pool.end();

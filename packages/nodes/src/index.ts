@@ -1,8 +1,11 @@
 // Node types: each one file under src/<kind>/, declared with `defineNode`. This list is the registry;
-// nothing registers itself by import. Node files import no I/O library (the server passes Postgres
-// and fetch through the create context), so the web app may import this package.
+// nothing registers itself by import. Postgres and fetch come through the create context; broker
+// nodes import their client library (amqplib, ioredis, nats, mqtt) and connect only when run, with
+// the server keeping and closing the connections. Only the server imports this package: the web
+// app reads node types from the API.
 import type { NodeType } from './define.js';
 import { webhookSource } from './source/webhook.js';
+import { amqpSource } from './source/amqp.js';
 import { mapTransform } from './transform/map.js';
 import { jsonataTransform } from './transform/jsonata.js';
 import { maskTransform } from './transform/mask.js';
@@ -12,6 +15,7 @@ import { filterRoute } from './route/filter.js';
 import { httpSink } from './sink/http.js';
 import { postgresSink } from './sink/postgres.js';
 import { logSink } from './sink/log.js';
+import { amqpSink } from './sink/amqp.js';
 
 export const nodeTypes: readonly NodeType[] = [
   webhookSource,
@@ -24,6 +28,8 @@ export const nodeTypes: readonly NodeType[] = [
   httpSink,
   postgresSink,
   logSink,
+  amqpSource,
+  amqpSink,
 ];
 
 const byType = new Map(nodeTypes.map((t) => [t.type, t]));

@@ -29,6 +29,7 @@ export function makeContext(overrides: Partial<CreateContext> = {}): CreateConte
       throw new Error('this test gave the node no Postgres');
     },
     fetch: () => Promise.reject(new Error('this test gave the node no fetch')),
+    connection: () => ({ get: () => Promise.reject(new Error('this test gave the node no broker connection')), discard: () => undefined }),
     lines,
     ...overrides,
   };

@@ -10,3 +10,4 @@ export * from './node-type.js';
 export * from './dry-run.js';
 export * from './metrics.js';
 export * from './auth.js';
+export * from './connector.js';

@@ -1,11 +1,15 @@
 import type pg from 'pg';
-import type { CreateContext, SqlClient } from '@sluice/nodes';
+import type { ConnectionSpec, CreateContext, SharedConnection, SqlClient } from '@sluice/nodes';
 import { createPool } from '../storage/db.js';
 import type { Logger } from '../logger.js';
 
-/** Pools to the databases that sinks write to, one per connection string, shared by all plans. */
+/**
+ * Pools to the databases that sinks write to, one per connection string, and the broker clients
+ * sinks share (one per key), all shared by every plan and closed at shutdown.
+ */
 export class ExternalPools {
   private readonly pools = new Map<string, pg.Pool>();
+  private readonly clients = new Map<string, { client: Promise<unknown>; close(): Promise<void> }>();
 
   get(connectionString: string): SqlClient {
     let pool = this.pools.get(connectionString);
@@ -16,10 +20,16 @@ export class ExternalPools {
     return pool;
   }
 
+  connection<T>(spec: ConnectionSpec<T>): SharedConnection<T> {
+    return sharedConnection(spec, this.clients);
+  }
+
   async closeAll(): Promise<void> {
     const pools = [...this.pools.values()];
+    const clients = [...this.clients.values()];
     this.pools.clear();
-    await Promise.allSettled(pools.map((p) => p.end()));
+    this.clients.clear();
+    await Promise.allSettled([...pools.map((p) => p.end()), ...clients.map((c) => c.close())]);
   }
 }
 
@@ -32,6 +42,7 @@ export function runContextFactory(flow: { id: string; salt: string }, pools: Ext
     logger: logger.child({ flowId: flow.id, nodeId }),
     postgres: (connectionString) => pools.get(connectionString),
     fetch: globalThis.fetch,
+    connection: (spec) => pools.connection(spec),
   });
 }
 
@@ -47,5 +58,34 @@ export function validationContextFactory(flowId: string, logger: Logger) {
     logger: logger.child({ flowId, nodeId }),
     postgres: () => ({ query: async () => refuse() }),
     fetch: async () => refuse(),
+    connection: () => ({ get: async () => refuse(), discard: () => undefined }),
   });
+}
+
+type ClientEntry = { client: Promise<unknown>; close(): Promise<void> };
+
+/** One client per key in `clients`, opened on first `get`; a failed open is forgotten so the next get tries again. */
+function sharedConnection<T>(spec: ConnectionSpec<T>, clients: Map<string, ClientEntry>): SharedConnection<T> {
+  const open = (): Promise<T> => {
+    const client = spec.open();
+    const entry: ClientEntry = { client, close: () => client.then((c) => spec.close(c), () => undefined) };
+    clients.set(spec.key, entry);
+    client.catch(() => {
+      if (clients.get(spec.key) === entry) clients.delete(spec.key);
+    });
+    return client;
+  };
+  return {
+    // The entry under a key was made by a spec with that key, so it holds a T.
+    get: () => (clients.get(spec.key)?.client as Promise<T> | undefined) ?? open(),
+    discard(client) {
+      const entry = clients.get(spec.key);
+      if (!entry) return;
+      void entry.client.then((current) => {
+        if (current !== client || clients.get(spec.key) !== entry) return;
+        clients.delete(spec.key);
+        spec.close(client).catch(() => undefined);
+      }, () => undefined);
+    },
+  };
 }

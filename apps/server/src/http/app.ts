@@ -4,6 +4,7 @@ import express, { json, type Router } from 'express';
 import { authRoutes } from './routes/auth.js';
 import type { ApiContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
+import { connectorRoutes } from './routes/connectors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { dryRunRoutes } from './routes/dry-run.js';
 import { flowRoutes } from './routes/flows.js';
@@ -38,7 +39,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   app.set('etag', false);
   const api = express.Router();
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
-  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx)];
+  const routers = [healthRoutes(ctx), metrics, nodeTypeRoutes(ctx), authRoutes(ctx), flowRoutes(ctx), deadLetterRoutes(ctx), dryRunRoutes(ctx), connectorRoutes(ctx)];
   // Ingest reads its own body (raw, with its own limit); everything else is JSON up to 1 MB.
   api.use((req, res, next) => (req.path.endsWith('/ingest') ? next() : json({ limit: '1mb' })(req, res, next)));
   for (const router of routers) api.use(router);

@@ -1,7 +1,7 @@
 // Ingest: validate the envelope, give each record its id and correlation id, group-commit the
 // records with their jobs, and answer only after the commit.
 import type pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { AppError, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
@@ -26,6 +26,12 @@ export interface SourceBatch {
   data: Record<string, unknown>[];
   /** Shared by the batch's records; a new one when absent. */
   correlationId?: string;
+  /**
+   * What names each record at its origin (a broker message id, a stream entry id), index by index:
+   * a record with a key gets an id derived from (flow, source node, key), so the same message
+   * delivered again is the same record and idempotent sinks write it once. Default: new ids.
+   */
+  keys?: (string | undefined)[];
 }
 
 interface Cached<T> {
@@ -86,7 +92,8 @@ export class IngestService {
     if (!plan.sources.includes(batch.sourceNodeId)) {
       throw new AppError('invalid_input', `node "${batch.sourceNodeId}" is not a source of this flow`, { details: { path: 'source' } });
     }
-    return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId);
+    const ids = batch.keys?.map((key) => (key === undefined ? undefined : recordIdFor(batch.flowId, batch.sourceNodeId, key)));
+    return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId, ids);
   }
 
   private async deployed(flowId: string) {
@@ -106,6 +113,7 @@ export class IngestService {
     sourceId: string,
     data: Record<string, unknown>[],
     correlationIdGiven: string | undefined,
+    ids?: (string | undefined)[],
   ): Promise<IngestResult> {
     const source = plan.nodes.get(sourceId)!.runtime;
     if (source.kind === 'source') {
@@ -122,7 +130,7 @@ export class IngestService {
 
     const receivedAt = new Date().toISOString();
     const correlationId = correlationIdGiven ?? uuidv7();
-    const records: EngineRecord[] = data.map((d) => ({ id: uuidv7(), correlationId, receivedAt, data: d }));
+    const records: EngineRecord[] = data.map((d, i) => ({ id: ids?.[i] ?? uuidv7(), correlationId, receivedAt, data: d }));
     await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records });
     const cachedBacklog = this.backlog.get(target.flowId);
     if (cachedBacklog) cachedBacklog.value += records.length;
@@ -153,4 +161,9 @@ export class IngestService {
     this.flows.set(flowId, { at: now, value });
     return value;
   }
+}
+
+/** A record id derived from where the record came from: the same (flow, source node, key) always gives the same id. */
+export function recordIdFor(flowId: string, sourceNodeId: string, key: string): string {
+  return uuidv5(`${sourceNodeId}\n${key}`, flowId);
 }
