@@ -6,6 +6,7 @@
 import type { NodeType } from './define.js';
 import { webhookSource } from './source/webhook.js';
 import { amqpSource } from './source/amqp.js';
+import { redisSource } from './source/redis.js';
 import { mapTransform } from './transform/map.js';
 import { jsonataTransform } from './transform/jsonata.js';
 import { maskTransform } from './transform/mask.js';
@@ -16,6 +17,7 @@ import { httpSink } from './sink/http.js';
 import { postgresSink } from './sink/postgres.js';
 import { logSink } from './sink/log.js';
 import { amqpSink } from './sink/amqp.js';
+import { redisSink } from './sink/redis.js';
 
 export const nodeTypes: readonly NodeType[] = [
   webhookSource,
@@ -30,6 +32,8 @@ export const nodeTypes: readonly NodeType[] = [
   logSink,
   amqpSource,
   amqpSink,
+  redisSource,
+  redisSink,
 ];
 
 const byType = new Map(nodeTypes.map((t) => [t.type, t]));
