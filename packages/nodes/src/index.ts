@@ -7,6 +7,7 @@ import type { NodeType } from './define.js';
 import { webhookSource } from './source/webhook.js';
 import { amqpSource } from './source/amqp.js';
 import { redisSource } from './source/redis.js';
+import { natsSource } from './source/nats.js';
 import { mapTransform } from './transform/map.js';
 import { jsonataTransform } from './transform/jsonata.js';
 import { maskTransform } from './transform/mask.js';
@@ -18,6 +19,7 @@ import { postgresSink } from './sink/postgres.js';
 import { logSink } from './sink/log.js';
 import { amqpSink } from './sink/amqp.js';
 import { redisSink } from './sink/redis.js';
+import { natsSink } from './sink/nats.js';
 
 export const nodeTypes: readonly NodeType[] = [
   webhookSource,
@@ -34,6 +36,8 @@ export const nodeTypes: readonly NodeType[] = [
   amqpSink,
   redisSource,
   redisSink,
+  natsSource,
+  natsSink,
 ];
 
 const byType = new Map(nodeTypes.map((t) => [t.type, t]));
