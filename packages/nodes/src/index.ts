@@ -8,6 +8,7 @@ import { webhookSource } from './source/webhook.js';
 import { amqpSource } from './source/amqp.js';
 import { redisSource } from './source/redis.js';
 import { natsSource } from './source/nats.js';
+import { mqttSource } from './source/mqtt.js';
 import { mapTransform } from './transform/map.js';
 import { jsonataTransform } from './transform/jsonata.js';
 import { maskTransform } from './transform/mask.js';
@@ -20,6 +21,7 @@ import { logSink } from './sink/log.js';
 import { amqpSink } from './sink/amqp.js';
 import { redisSink } from './sink/redis.js';
 import { natsSink } from './sink/nats.js';
+import { mqttSink } from './sink/mqtt.js';
 
 export const nodeTypes: readonly NodeType[] = [
   webhookSource,
@@ -38,6 +40,8 @@ export const nodeTypes: readonly NodeType[] = [
   redisSink,
   natsSource,
   natsSink,
+  mqttSource,
+  mqttSink,
 ];
 
 const byType = new Map(nodeTypes.map((t) => [t.type, t]));

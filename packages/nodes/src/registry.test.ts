@@ -45,7 +45,7 @@ describe('node type registry', () => {
 
   it('lists the expected node types', () => {
     expect(nodeTypes.map((t) => t.type).sort()).toEqual(
-      ['route.filter', 'sink.amqp', 'sink.http', 'sink.log', 'sink.nats', 'sink.postgres', 'sink.redis', 'source.amqp', 'source.nats', 'source.redis', 'source.webhook', 'transform.jsonata', 'transform.map', 'transform.mask', 'validate.rules', 'validate.schema'].sort(),
+      ['route.filter', 'sink.amqp', 'sink.http', 'sink.log', 'sink.mqtt', 'sink.nats', 'sink.postgres', 'sink.redis', 'source.amqp', 'source.mqtt', 'source.nats', 'source.redis', 'source.webhook', 'transform.jsonata', 'transform.map', 'transform.mask', 'validate.rules', 'validate.schema'].sort(),
     );
   });
 
