@@ -1,0 +1,120 @@
+import type { ChildProcess } from 'node:child_process';
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlowConnectors } from '@sluice/shared';
+import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import { brokerToPostgres, exited, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector } from './brokers.js';
+
+// The consumer runtime, shown with RabbitMQ (whose queues count their consumers): one consumer per
+// source across worker processes, failover when its process dies, status, deploy and stop.
+const URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+describe('consuming sources across worker processes', () => {
+  let connection: amqp.ChannelModel;
+  let channel: amqp.Channel;
+  const queues: string[] = [];
+
+  beforeAll(async () => {
+    connection = await amqp.connect(URL);
+    channel = await connection.createChannel();
+  });
+  afterAll(async () => {
+    for (const q of queues) await channel?.deleteQueue(q).catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+  });
+
+  function queueName(prefix: string): string {
+    const queue = uniqueName(prefix);
+    queues.push(queue);
+    return queue;
+  }
+
+  const consumerCount = async (queue: string) => (await channel.checkQueue(queue)).consumerCount;
+
+  describe('two worker processes', () => {
+    let t: TestSluice;
+    const children: ChildProcess[] = [];
+    beforeAll(async () => {
+      t = await startTestSluice({ role: 'server' });
+    });
+    afterAll(async () => {
+      await killAll(children);
+      await t?.stop();
+    });
+
+    it('consume a source in exactly one of them; when that one is killed the other takes over within 30 s', { timeout: 180_000 }, async () => {
+      const queue = queueName('sluice_failover');
+      await channel.assertQueue(queue, { durable: true });
+      const table = uniqueName('failover');
+      // Both with the default lease (15 s): the promise is about the real setting.
+      const a = startWorkerProcess(t.databaseUrl);
+      const b = startWorkerProcess(t.databaseUrl);
+      children.push(a.child, b.child);
+      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue } }, t.databaseUrl, table));
+      const holder = await waitForConnector(t, flow.id, 'in', 'one worker to connect', (c) => c.state === 'connected', 60_000);
+      // Give the other worker several looks at the lease: it must stay away.
+      await new Promise((r) => setTimeout(r, 5000));
+      expect(await consumerCount(queue)).toBe(1);
+      const [victim, survivor] = holder.worker!.includes(`:${a.child.pid}:`) ? [a, b] : [b, a];
+      expect(holder.worker).toContain(`:${victim.child.pid}:`);
+      channel.sendToQueue(queue, Buffer.from(JSON.stringify({ seq: 0 })), { messageId: 'before' });
+      await waitFor('the message sent before the kill', async () => ((await rowCount(t, table)) === 1 ? true : undefined), 30_000);
+
+      victim.child.kill('SIGKILL');
+      await exited(victim.child);
+      const killedAt = Date.now();
+      const taken = await waitForConnector(t, flow.id, 'in', 'the surviving worker to take over', (c) => c.state === 'connected' && c.worker!.includes(`:${survivor.child.pid}:`), 60_000);
+      expect(Date.now() - killedAt).toBeLessThan(30_000);
+      expect(taken.message).toBeNull();
+      expect(await consumerCount(queue)).toBe(1);
+      channel.sendToQueue(queue, Buffer.from(JSON.stringify({ seq: 1 })), { messageId: 'after' });
+      await waitFor('the message sent after the takeover', async () => ((await rowCount(t, table)) === 2 ? true : undefined), 30_000);
+    });
+  });
+
+  describe('one process running everything', () => {
+    let t: TestSluice;
+    beforeAll(async () => {
+      t = await startTestSluice();
+    });
+    afterAll(async () => {
+      await t?.stop();
+    });
+
+    it('shows reconnecting, then error with the reason, while the queue is missing, and connects once it exists', { timeout: 120_000 }, async () => {
+      const queue = queueName('sluice_status');
+      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue } }, t.databaseUrl, uniqueName('status')));
+      const failing = await waitForConnector(t, flow.id, 'in', 'the connector to fail', (c) => c.state === 'reconnecting', 30_000);
+      expect(failing.message).toContain('NOT_FOUND');
+      expect(failing.worker).toBe(t.sluice.worker!.reaper.processId);
+      const error = await waitForConnector(t, flow.id, 'in', 'the connector in error after failing again', (c) => c.state === 'error', 30_000);
+      expect(error.message).toContain(`no queue '${queue}'`);
+      await channel.assertQueue(queue, { durable: true });
+      const connected = await waitForConnector(t, flow.id, 'in', 'the connector connected', (c) => c.state === 'connected', 60_000);
+      expect(connected.message).toBeNull();
+    });
+
+    it('stops consuming when the flow is stopped, and starts again when it is deployed', { timeout: 120_000 }, async () => {
+      const queue = queueName('sluice_lifecycle');
+      await channel.assertQueue(queue, { durable: true });
+      const table = uniqueName('lifecycle');
+      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue } }, t.databaseUrl, table));
+      await waitForConnector(t, flow.id, 'in', 'connected', (c) => c.state === 'connected');
+      expect(await consumerCount(queue)).toBe(1);
+
+      expect((await t.api('POST', `/api/flows/${flow.id}/stop`)).status).toBe(200);
+      await waitFor('the consumer to leave the queue', async () => ((await consumerCount(queue)) === 0 ? true : undefined), 30_000);
+      const stopped = await t.api<FlowConnectors>('GET', `/api/flows/${flow.id}/connectors`);
+      expect(stopped.body.connectors).toEqual([{ nodeId: 'in', type: 'source.amqp', state: 'stopped', message: null, worker: null, since: null }]);
+      // Messages sent while the flow is stopped wait in the queue…
+      channel.sendToQueue(queue, Buffer.from(JSON.stringify({ seq: 7 })), { messageId: 'while-stopped' });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await channel.checkQueue(queue)).messageCount).toBe(1);
+
+      // …and arrive once it is deployed again.
+      expect((await t.api('POST', `/api/flows/${flow.id}/deploy`)).status).toBe(200);
+      await waitFor('the waiting message in the table', async () => ((await rowCount(t, table)) === 1 ? true : undefined), 30_000);
+      expect(await consumerCount(queue)).toBe(1);
+    });
+  });
+});
