@@ -182,7 +182,7 @@ export class ConsumerSupervisor {
         failures = connected ? 1 : failures + 1;
         lastError = (err as Error).message ?? String(err);
         const delay = Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), BACKOFF_MAX_MS) * (0.8 + Math.random() * 0.4);
-        logger.warn({ err: lastError, failures, retryInMs: Math.round(delay) }, 'consumer lost its connection; reconnecting');
+        logger.warn({ err: lastError, failures, retryInMs: Math.round(delay) }, 'consumer failed; connecting again after a backoff');
         say(failures >= ERROR_AFTER_FAILURES ? 'error' : 'reconnecting', lastError);
         await sleep(delay, signal);
       }
