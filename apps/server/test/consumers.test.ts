@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import amqp from 'amqplib';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowConnectors } from '@sluice/shared';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { brokerToPostgres, exited, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector } from './brokers.js';
+import { brokerToPostgres, expectEachOnce, exited, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector } from './brokers.js';
 
 // The consumer runtime, shown with RabbitMQ (whose queues count their consumers): one consumer per
 // source across worker processes, failover when its process dies, status, deploy and stop.
@@ -92,6 +93,39 @@ describe('consuming sources across worker processes', () => {
       await channel.assertQueue(queue, { durable: true });
       const connected = await waitForConnector(t, flow.id, 'in', 'the connector connected', (c) => c.state === 'connected', 60_000);
       expect(connected.message).toBeNull();
+    });
+
+    it('reconnects after the broker drops its connection, and loses nothing', { timeout: 120_000 }, async () => {
+      const redis = new Redis('redis://127.0.0.1:6379');
+      const stream = uniqueName('sluice_reconnect');
+      const table = uniqueName('reconnect');
+      try {
+        const add = async (from: number, to: number) => {
+          const pipeline = redis.pipeline();
+          for (let i = from; i < to; i++) pipeline.xadd(stream, '*', 'data', JSON.stringify({ seq: i }));
+          await pipeline.exec();
+        };
+        await add(0, 500);
+        const flow = await deployFlow(t, brokerToPostgres({ type: 'source.redis', config: { url: 'redis://127.0.0.1:6379', stream, group: 'sluice' } }, t.databaseUrl, table));
+        await waitFor('the first entries in the table', async () => ((await rowCount(t, table)) === 500 ? true : undefined), 30_000);
+        // The broker drops the consumer's connection (only this flow's: it names its connection).
+        const name = `sluice:${flow.id}:in`;
+        const clientIds = async () => ((await redis.client('LIST')) as string).split('\n').filter((l) => l.includes(` name=${name} `)).map((l) => /id=(\d+)/.exec(l)![1]!);
+        const [before] = await clientIds();
+        expect(before).toBeDefined();
+        await redis.client('KILL', 'ID', before!);
+        await add(500, 1000);
+        await waitFor('a new connection from the consumer', async () => {
+          const ids = await clientIds();
+          return ids.length === 1 && ids[0] !== before ? true : undefined;
+        }, 30_000);
+        await waitForConnector(t, flow.id, 'in', 'connected again', (c) => c.state === 'connected');
+        await waitFor('every entry in the table', async () => ((await rowCount(t, table)) === 1000 ? true : undefined), 30_000);
+        await expectEachOnce(t, table, 1000);
+      } finally {
+        await redis.del(stream);
+        redis.disconnect();
+      }
     });
 
     it('stops consuming when the flow is stopped, and starts again when it is deployed', { timeout: 120_000 }, async () => {

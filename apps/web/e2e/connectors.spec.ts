@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { api, deploy, screenshot } from './support';
 
-test('(e) a broker source shows its connection on the node: failing to connect, with the reason', async ({ page }) => {
+test('(f) a broker source shows its connection on the node: failing to connect, with the reason', async ({ page }) => {
   // A queue that does not exist: the worker keeps trying, and the node says why it cannot consume.
   const queue = `e2e_missing_${randomBytes(4).toString('hex')}`;
   const flowId = await deploy({

@@ -47,8 +47,10 @@ export const redisSource = defineNode({
     { title: 'Orders stream', config: { url: 'redis://:secret@redis.example.com:6379/0', stream: 'orders', group: 'sluice' } },
     { title: 'Claim quickly, small batches', config: { url: 'redis://127.0.0.1:6379', stream: 'events', group: 'etl', batchSize: 100, claimIdleMs: 10_000 } },
   ],
-  create(config) {
+  create(config, create) {
     const scrub = scrubber(config.url);
+    // Shows in CLIENT LIST, so an operator can tell which flow a connection belongs to.
+    const connectionName = `sluice:${create.flowId}:${create.nodeId}`.replace(/[^\x21-\x7e]/g, '_');
     const where = `${describeUrl(config.url)} stream "${config.stream}" group "${config.group}"`;
 
     return {
@@ -56,7 +58,7 @@ export const redisSource = defineNode({
       check: () => [],
       async consume(ctx) {
         // No reconnects of its own: a lost connection fails the call, and the server reconnects with backoff.
-        const redis = new Redis(config.url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 10_000 });
+        const redis = new Redis(config.url, { connectionName, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 10_000 });
         redis.on('error', () => undefined); // each failed command rejects with the reason
         const fail = (what: string, err: unknown) => new Error(`${what} ${where}: ${scrub((err as Error).message ?? String(err))}`, { cause: err });
         try {
