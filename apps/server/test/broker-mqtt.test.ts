@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
@@ -16,6 +17,8 @@ describe('MQTT (Mosquitto): source.mqtt and sink.mqtt against the real broker', 
   let t: TestSluice;
   let publisher: MqttClient;
   const children: ChildProcess[] = [];
+  /** Persistent sessions the sources left on the broker (their client ids), removed at the end. */
+  const sessions: string[] = [];
 
   beforeAll(async () => {
     t = await startTestSluice({ role: 'server' });
@@ -23,6 +26,7 @@ describe('MQTT (Mosquitto): source.mqtt and sink.mqtt against the real broker', 
   });
   afterAll(async () => {
     await killAll(children);
+    for (const clientId of sessions) await (await mqtt.connectAsync(URL, { clientId, clean: true })).endAsync().catch(() => undefined);
     await publisher?.endAsync();
     await t?.stop();
   });
@@ -39,6 +43,8 @@ describe('MQTT (Mosquitto): source.mqtt and sink.mqtt against the real broker', 
     const topic = `${uniqueName('sluice_mqtt_src')}/readings`;
     const table = uniqueName('mqtt_in');
     const flow = await deployFlow(t, brokerToPostgres({ type: 'source.mqtt', config: { url: URL, topic, keyPath: 'seq' } }, t.databaseUrl, table));
+    // The source's default client id, derived from the flow and node.
+    sessions.push(`sluice_${createHash('sha256').update(`${flow.id}/in`).digest('hex').slice(0, 16)}`);
     const first = startWorkerProcess(t.databaseUrl, { SLUICE_CONSUMER_LEASE_MS: '5000' });
     children.push(first.child);
     // The session must exist before anything is published: MQTT keeps messages only for subscribers.

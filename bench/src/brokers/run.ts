@@ -98,7 +98,7 @@ async function prepare(broker: Broker, n: number): Promise<Prepared> {
       const publisher = await mqtt.connectAsync(url);
       const topic = `${name}/in`;
       return {
-        source: { type: 'source.mqtt', config: { url, topic, keyPath: 'seq' } },
+        source: { type: 'source.mqtt', config: { url, topic, keyPath: 'seq', clientId: name } },
         feedAfterConnect: true,
         async feed(committed) {
           for (let i = 0; i < n; i += 100) {
@@ -108,6 +108,8 @@ async function prepare(broker: Broker, n: number): Promise<Prepared> {
         },
         async cleanup() {
           await publisher.endAsync();
+          // The source's persistent session outlives it: remove it.
+          await (await mqtt.connectAsync(url, { clientId: name, clean: true })).endAsync();
         },
       };
     }
