@@ -47,11 +47,15 @@ describe('consuming sources across worker processes', () => {
       const queue = queueName('sluice_failover');
       await channel.assertQueue(queue, { durable: true });
       const table = uniqueName('failover');
+      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue } }, t.databaseUrl, table));
+      // No worker process yet: the source waits, and says so.
+      const waiting = await t.api<FlowConnectors>('GET', `/api/flows/${flow.id}/connectors`);
+      expect(waiting.body.connectors).toEqual([expect.objectContaining({ nodeId: 'in', type: 'source.amqp', state: 'waiting', worker: null })]);
+      expect(waiting.body.connectors[0]!.message).toContain('no live worker process');
       // Both with the default lease (15 s): the promise is about the real setting.
       const a = startWorkerProcess(t.databaseUrl);
       const b = startWorkerProcess(t.databaseUrl);
       children.push(a.child, b.child);
-      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue } }, t.databaseUrl, table));
       const holder = await waitForConnector(t, flow.id, 'in', 'one worker to connect', (c) => c.state === 'connected', 60_000);
       // Give the other worker several looks at the lease: it must stay away.
       await new Promise((r) => setTimeout(r, 5000));
