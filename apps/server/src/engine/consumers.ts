@@ -46,6 +46,7 @@ export class ConsumerSupervisor {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private timer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private stopped = false;
   /** When the leases were last renewed (local clock): past `leaseMs` minus a margin, stop consuming. */
@@ -57,6 +58,8 @@ export class ConsumerSupervisor {
   }
 
   start(): void {
+    this.watchdog = setInterval(() => void this.stopIfLeasesStale(), this.pollMs);
+    this.watchdog.unref();
     const loop = () => {
       if (this.stopped) return;
       this.ticking = this.tick()
@@ -69,9 +72,15 @@ export class ConsumerSupervisor {
     loop();
   }
 
-  /** The sources this process consumes now, as `flowId/nodeId`. */
-  held(): string[] {
-    return [...this.running.keys()];
+  /**
+   * Without the database nobody can see this process's leases renewed: before they expire and
+   * another process takes over, stop, so two never consume the same source for long. Checked after
+   * a failed look and by a watchdog, since a look can hang on an unreachable database.
+   */
+  private async stopIfLeasesStale(err?: unknown): Promise<void> {
+    if (this.running.size === 0 || Date.now() - this.renewedAt <= this.leaseMs - 2 * this.pollMs) return;
+    this.options.logger.warn({ err }, 'cannot renew consumer leases: stopping consumers until the database answers');
+    await Promise.all([...this.running.values()].map((r) => this.stopOne(r, false)));
   }
 
   /** One look: what should run, renew what runs, take what nobody holds, stop what should not run. */
@@ -84,12 +93,7 @@ export class ConsumerSupervisor {
       stillHeld = new Set((await renewLeases(pool, processId, this.leaseMs)).map(keyOf));
       this.renewedAt = Date.now();
     } catch (err) {
-      // Without the database nobody can see this process's leases renewed: before they expire and
-      // another process takes over, stop, so two never consume the same source for long.
-      if (Date.now() - this.renewedAt > this.leaseMs - 2 * this.pollMs) {
-        if (this.running.size > 0) this.options.logger.warn({ err }, 'cannot renew consumer leases: stopping consumers until the database answers');
-        await Promise.all([...this.running.values()].map((r) => this.stopOne(r, false)));
-      }
+      await this.stopIfLeasesStale(err);
       throw err;
     }
     const wantedByKey = new Map(wanted.map((w) => [keyOf(w.key), w]));
@@ -237,6 +241,7 @@ export class ConsumerSupervisor {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.watchdog) clearInterval(this.watchdog);
     await this.ticking;
     await Promise.all([...this.running.values()].map((r) => this.stopOne(r, true)));
   }
