@@ -3,12 +3,13 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowConnectors } from '@sluice/shared';
-import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import pg from 'pg';
+import { ADMIN_URL, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
 import { brokerToPostgres, expectEachOnce, exited, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector } from './brokers.js';
 
 // The consumer runtime, shown with RabbitMQ (whose queues count their consumers): one consumer per
 // source across worker processes, failover when its process dies, status, deploy and stop.
-const URL = 'amqp://guest:guest@127.0.0.1:5672';
+const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 describe('consuming sources across worker processes', () => {
   let connection: amqp.ChannelModel;
@@ -16,7 +17,7 @@ describe('consuming sources across worker processes', () => {
   const queues: string[] = [];
 
   beforeAll(async () => {
-    connection = await amqp.connect(URL);
+    connection = await amqp.connect(AMQP_URL);
     channel = await connection.createChannel();
   });
   afterAll(async () => {
@@ -47,7 +48,7 @@ describe('consuming sources across worker processes', () => {
       const queue = queueName('sluice_failover');
       await channel.assertQueue(queue, { durable: true });
       const table = uniqueName('failover');
-      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue } }, t.databaseUrl, table));
+      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: AMQP_URL, queue } }, t.databaseUrl, table));
       // No worker process yet: the source waits, and says so.
       const waiting = await t.api<FlowConnectors>('GET', `/api/flows/${flow.id}/connectors`);
       expect(waiting.body.connectors).toEqual([expect.objectContaining({ nodeId: 'in', type: 'source.amqp', state: 'waiting', worker: null })]);
@@ -88,7 +89,7 @@ describe('consuming sources across worker processes', () => {
 
     it('shows reconnecting, then error with the reason, while the queue is missing, and connects once it exists', { timeout: 120_000 }, async () => {
       const queue = queueName('sluice_status');
-      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue } }, t.databaseUrl, uniqueName('status')));
+      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: AMQP_URL, queue } }, t.databaseUrl, uniqueName('status')));
       const failing = await waitForConnector(t, flow.id, 'in', 'the connector to fail', (c) => c.state === 'reconnecting', 30_000);
       expect(failing.message).toContain('NOT_FOUND');
       expect(failing.worker).toBe(t.sluice.worker!.reaper.processId);
@@ -136,7 +137,7 @@ describe('consuming sources across worker processes', () => {
       const queue = queueName('sluice_lifecycle');
       await channel.assertQueue(queue, { durable: true });
       const table = uniqueName('lifecycle');
-      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue } }, t.databaseUrl, table));
+      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: AMQP_URL, queue } }, t.databaseUrl, table));
       await waitForConnector(t, flow.id, 'in', 'connected', (c) => c.state === 'connected');
       expect(await consumerCount(queue)).toBe(1);
 
@@ -152,6 +153,52 @@ describe('consuming sources across worker processes', () => {
       // …and arrive once it is deployed again.
       expect((await t.api('POST', `/api/flows/${flow.id}/deploy`)).status).toBe(200);
       await waitFor('the waiting message in the table', async () => ((await rowCount(t, table)) === 1 ? true : undefined), 30_000);
+      expect(await consumerCount(queue)).toBe(1);
+    });
+  });
+
+  describe('a worker cut off from the database', () => {
+    let t: TestSluice;
+    let name: string;
+    const admin = async (sql: string) => {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      try {
+        await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    };
+    beforeAll(async () => {
+      t = await startTestSluice({ consumerLeaseMs: 6000 });
+      name = new URL(t.databaseUrl).pathname.slice(1);
+    });
+    afterAll(async () => {
+      await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => undefined);
+      await t?.stop();
+    });
+
+    it('stops consuming before its lease could pass to another worker, and consumes again once the database is back', { timeout: 120_000 }, async () => {
+      const queue = queueName('sluice_db_down');
+      await channel.assertQueue(queue, { durable: true });
+      const table = uniqueName('db_down');
+      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: AMQP_URL, queue } }, t.databaseUrl, table));
+      await waitForConnector(t, flow.id, 'in', 'connected', (c) => c.state === 'connected');
+      expect(await consumerCount(queue)).toBe(1);
+
+      await t.pool.end();
+      await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+      const cutAt = Date.now();
+      await waitFor('the consumer to leave the queue', async () => ((await consumerCount(queue)) === 0 ? true : undefined), 30_000);
+      // Before the lease (6 s after its last renewal) could have been taken by anyone else.
+      expect(Date.now() - cutAt).toBeLessThan(6000);
+      channel.sendToQueue(queue, Buffer.from(JSON.stringify({ seq: 0 })), { messageId: 'during-outage' });
+
+      await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      t.pool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+      t.pool.on('error', () => undefined);
+      await waitFor('the message sent during the outage in the table', async () => ((await rowCount(t, table)) === 1 ? true : undefined), 60_000);
       expect(await consumerCount(queue)).toBe(1);
     });
   });
