@@ -60,6 +60,7 @@ const pure = ['map', 'rules', 'mask'].map((id) => {
     logger: { info() {}, warn() {}, error() {} },
     postgres: noIo,
     mysql: noIo,
+    connection: noIo,
     fetch,
   });
   if (runtime.kind !== 'pure') throw new Error(`${id} is not a pure node`);

@@ -21,6 +21,8 @@ export const ConfigSchema = z.object({
   ingestLimitBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
   /** Chunk jobs one worker process runs at once. Default 8. */
   workerConcurrency: z.coerce.number().int().min(1).max(100).default(8),
+  /** How long a worker's hold on a broker source lasts without renewal, ms. Default 15000. */
+  consumerLeaseMs: z.coerce.number().int().min(2000).max(300_000).default(15_000),
   /** The first admin's email, used when there are no users yet. Default admin@localhost. */
   adminEmail: EmailSchema.optional(),
   /** The first admin's password; unset: generated and written to <dataDir>/initial-admin-password. */
@@ -60,6 +62,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     role: roleArg,
     ingestLimitBytes: env.SLUICE_INGEST_LIMIT_BYTES || undefined,
     workerConcurrency: env.SLUICE_WORKER_CONCURRENCY || undefined,
+    consumerLeaseMs: env.SLUICE_CONSUMER_LEASE_MS || undefined,
     logLevel: env.LOG_LEVEL || undefined,
     egressAllow: list(env.SLUICE_EGRESS_ALLOW),
     corsOrigins: list(env.SLUICE_CORS_ORIGINS),

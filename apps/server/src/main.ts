@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       host: config.host,
       ingestLimitBytes: config.ingestLimitBytes,
       workerConcurrency: config.workerConcurrency,
+      consumerLeaseMs: config.consumerLeaseMs,
       dataDir: config.dataDir,
       alertIntervalMs: config.alertIntervalMs,
       admin: { email: config.adminEmail, password: config.adminPassword },

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Role } from './config.js';
 import { PlanCache } from './compiler/plan-cache.js';
 import { ExternalPools } from './engine/connections.js';
+import { ConsumerSupervisor } from './engine/consumers.js';
 import { startWorker, type EngineWorker } from './engine/worker.js';
 import { createHttpApp } from './http/app.js';
 import { IngestService } from './ingest/ingest.js';
@@ -41,6 +42,8 @@ export interface SluiceOptions {
   workerConcurrency?: number;
   /** Default 1000 ms. */
   workerPollIntervalMs?: number;
+  /** How long a worker's hold on a broker source lasts without renewal (a dead worker's sources move after this). Default 15000 ms. */
+  consumerLeaseMs?: number;
   /** Where local state goes (the first admin's generated password). Default ./.sluice */
   dataDir?: string;
   /** The first admin, created when there are no users. Default admin@localhost with a generated password. */
@@ -71,6 +74,8 @@ export interface Sluice {
   routes: { declared: RouteDeclaration[]; registered: string[] } | null;
   worker: EngineWorker | null;
   alerts: AlertEvaluator;
+  /** The broker sources this process consumes (worker roles). */
+  consumers: ConsumerSupervisor | null;
   close(): Promise<void>;
 }
 
@@ -90,6 +95,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   const ingest = new IngestService(pool, db, plans, keyring, logger);
 
   let worker: EngineWorker | null = null;
+  let consumers: ConsumerSupervisor | null = null;
   if (options.role === 'worker' || options.role === 'all') {
     worker = await startWorker({
       pool,
@@ -100,6 +106,8 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       concurrency: options.workerConcurrency,
       pollIntervalMs: options.workerPollIntervalMs,
     });
+    consumers = new ConsumerSupervisor({ pool, plans, ingest, logger, processId: worker.reaper.processId, leaseMs: options.consumerLeaseMs });
+    consumers.start();
   }
 
   // Every process offers to evaluate the alert rules; an advisory lock lets one at a time do it.
@@ -173,6 +181,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     routes: routeInfo,
     worker,
     alerts,
+    consumers,
     async close() {
       await alerts.stop();
       // Stop taking requests first, then let the worker finish or hand back its jobs.
@@ -183,6 +192,8 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       }
       if (audit) await audit.close();
       if (ingestRequests) await ingestRequests.stop();
+      // Broker sources stop before the worker: their last batches commit, then leases are given up.
+      if (consumers) await consumers.stop();
       if (worker) await worker.stop();
       await externalPools.closeAll();
       await pool.end();

@@ -10,6 +10,8 @@ import type { WebhookAuth } from './source/webhook.js';
  * - pure node: transform, validate and route nodes; batch-shaped, no I/O. JSONata 2 evaluates
  *   asynchronously, so `process` returns a promise; it still touches nothing outside memory.
  * - sink: delivers records to the outside world and reports one outcome per record.
+ * - consuming source: a source that takes messages from a broker. The server runs its `consume` in
+ *   one worker process at a time; it hands batches to `accept` and acknowledges to the broker after.
  */
 
 export interface PortSpec {
@@ -44,6 +46,55 @@ export interface CreateContext {
   pii?: readonly PiiField[];
   /** A pooled MySQL / MariaDB client for a connection URL (kept and closed by the server); `?` placeholders. */
   mysql(connectionString: string): SqlClient;
+  /**
+   * A long-lived client (a broker connection for a sink) shared by every runtime that asks with the
+   * same key, opened on first use and closed by the server at shutdown.
+   */
+  connection<T>(spec: ConnectionSpec<T>): SharedConnection<T>;
+}
+
+export interface ConnectionSpec<T> {
+  /** Runtimes asking with the same key share one client: include the node type and the URL. */
+  key: string;
+  open(): Promise<T>;
+  close(client: T): Promise<void>;
+}
+
+export interface SharedConnection<T> {
+  /** The open client, opening it on first use (or after `discard`). */
+  get(): Promise<T>;
+  /** Closes and forgets a client that failed, so the next `get` opens a new one. */
+  discard(client: T): void;
+}
+
+/** A message a consuming source took from its broker, as a record's data. */
+export interface SourceMessage {
+  /**
+   * Names the message at its origin (a stream entry id, a sequence number, a message id): the record
+   * id is derived from it, so a message the broker delivers again becomes the same record and
+   * idempotent sinks write it once. Absent: the record gets a new id (at-least-once).
+   */
+  key?: string;
+  data: Record<string, unknown>;
+}
+
+/** What `accept` did with a batch: the messages it will never take (settle them as failed at the broker). */
+export interface AcceptOutcome {
+  refused: { index: number; message: string }[];
+}
+
+/** Given to `consume`: the way records go in, and when to stop. */
+export interface ConsumeContext {
+  /** Aborted when the consumer must stop (undeploy, shutdown, another process took over): close and return. */
+  signal: AbortSignal;
+  /**
+   * Commits the messages as records with their jobs, waiting out backpressure; resolves only after
+   * the commit, so acknowledge to the broker after it. Rejects when the flow cannot take records.
+   */
+  accept(messages: SourceMessage[]): Promise<AcceptOutcome>;
+  /** Call once connected and subscribed: the node shows "connected" in the editor. */
+  connected(): void;
+  logger: Logger;
 }
 
 /** Given to each batch call. */
@@ -162,6 +213,12 @@ export type NodeRuntime =
       pull?: PullCapability;
       /** Present on sources that take uploaded files (POST /api/flows/:id/files). */
       file?: FileSettings;
+      /**
+       * A consuming source: connects, hands batches to `ctx.accept`, acknowledges after each resolves,
+       * and runs until `ctx.signal` aborts (then closes and resolves). Rejects when the connection is
+       * lost; the server calls it again with backoff. Absent for sources that are pushed to.
+       */
+      consume?(ctx: ConsumeContext): Promise<void>;
     }
   | { kind: 'pure'; process(records: EngineRecord[], ctx: RunContext): Promise<PureResult> }
   | {

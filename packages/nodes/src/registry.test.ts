@@ -45,7 +45,30 @@ describe('node type registry', () => {
 
   it('lists the expected node types', () => {
     expect(nodeTypes.map((t) => t.type).sort()).toEqual(
-      ['route.filter', 'sink.http', 'sink.log', 'sink.postgres', 'source.webhook', 'source.postgres', 'source.mysql', 'source.http', 'source.file', 'transform.jsonata', 'transform.map', 'transform.mask', 'validate.rules', 'validate.schema'].sort(),
+      [
+        'route.filter',
+        'sink.amqp',
+        'sink.http',
+        'sink.log',
+        'sink.mqtt',
+        'sink.nats',
+        'sink.postgres',
+        'sink.redis',
+        'source.amqp',
+        'source.file',
+        'source.http',
+        'source.mqtt',
+        'source.mysql',
+        'source.nats',
+        'source.postgres',
+        'source.redis',
+        'source.webhook',
+        'transform.jsonata',
+        'transform.map',
+        'transform.mask',
+        'validate.rules',
+        'validate.schema',
+      ].sort(),
     );
   });
 

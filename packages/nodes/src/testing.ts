@@ -2,7 +2,7 @@
 // context whose services fail loudly unless a test supplies them.
 import { randomUUID } from 'node:crypto';
 import type { EngineRecord } from '@sluice/shared';
-import type { CreateContext, Logger, NodeRuntime, NodeType, PureResult, RetryPolicy, RunContext, SinkOutcome } from './define.js';
+import type { ConnectionSpec, CreateContext, Logger, NodeRuntime, NodeType, PureResult, RetryPolicy, RunContext, SinkOutcome } from './define.js';
 
 export function makeRecord(data: unknown, overrides: Partial<EngineRecord> = {}): EngineRecord {
   return { id: randomUUID(), correlationId: `corr-${randomUUID().slice(0, 8)}`, receivedAt: '2024-05-01T12:00:00.000Z', generation: 0, data, ...overrides };
@@ -32,6 +32,7 @@ export function makeContext(overrides: Partial<CreateContext> = {}): CreateConte
     mysql: () => {
       throw new Error('this test gave the node no MySQL');
     },
+    connection: () => ({ get: () => Promise.reject(new Error('this test gave the node no broker connection')), discard: () => undefined }),
     lines,
     ...overrides,
   };
@@ -62,4 +63,30 @@ export function thrown(fn: () => unknown): unknown {
     return err;
   }
   throw new Error('expected an error, none was thrown');
+}
+
+/** Shared connections as the server keeps them (one client per key), for node tests against real brokers. */
+export function localConnections(): { connection: CreateContext['connection']; closeAll(): Promise<void> } {
+  const clients = new Map<string, { client: Promise<unknown>; close(): Promise<void> }>();
+  return {
+    connection<T>(spec: ConnectionSpec<T>) {
+      const get = (): Promise<T> => {
+        const existing = clients.get(spec.key);
+        if (existing) return existing.client as Promise<T>;
+        const client = spec.open();
+        clients.set(spec.key, { client, close: () => client.then((c) => spec.close(c), () => undefined) });
+        return client;
+      };
+      return {
+        get,
+        discard: () => {
+          clients.delete(spec.key);
+        },
+      };
+    },
+    async closeAll() {
+      await Promise.all([...clients.values()].map((c) => c.close()));
+      clients.clear();
+    },
+  };
 }

@@ -18,3 +18,4 @@ export * from './alerts.js';
 export * from './quality.js';
 export * from './workers.js';
 export * from './run.js';
+export * from './connector.js';

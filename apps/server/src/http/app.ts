@@ -7,6 +7,7 @@ import { qualityRoutes } from './routes/quality.js';
 import { workerRoutes } from './routes/workers.js';
 import type { ApiContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
+import { connectorRoutes } from './routes/connectors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { dryRunRoutes } from './routes/dry-run.js';
 import { flowRoutes } from './routes/flows.js';
@@ -64,6 +65,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
     qualityRoutes(ctx),
     workerRoutes(ctx),
     runRoutes(ctx),
+    connectorRoutes(ctx),
   ];
   // Every ingest answer is counted by flow and status (for /metrics), whatever answered it.
   api.post('/flows/:id/ingest', (req, res, next) => {

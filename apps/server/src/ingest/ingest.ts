@@ -3,7 +3,7 @@
 import type { Logger } from '../logger.js';
 import { recordLogFields } from '../engine/record-log.js';
 import type pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { AppError, encryptsAtRest, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
@@ -37,6 +37,12 @@ export interface SourceBatch {
    * commitRunPage), so a replayed page is refused whole. Absent for records outside a run.
    */
   runPage?: RunPageCommit;
+  /**
+   * What names each record at its origin (a broker message id, a stream entry id), index by index:
+   * a record with a key gets an id derived from (flow, source node, key), so the same message
+   * delivered again is the same record and idempotent sinks write it once. Default: new ids.
+   */
+  keys?: (string | undefined)[];
 }
 
 interface Cached<T> {
@@ -102,7 +108,8 @@ export class IngestService {
     if (!plan.sources.includes(batch.sourceNodeId)) {
       throw new AppError('invalid_input', `node "${batch.sourceNodeId}" is not a source of this flow`, { details: { path: 'source' } });
     }
-    return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId, batch.runPage);
+    const ids = batch.keys?.map((key) => (key === undefined ? undefined : recordIdFor(batch.flowId, batch.sourceNodeId, key)));
+    return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId, batch.runPage, ids);
   }
 
   private async deployed(flowId: string) {
@@ -123,6 +130,7 @@ export class IngestService {
     data: Record<string, unknown>[],
     correlationIdGiven: string | undefined,
     runPage?: RunPageCommit,
+    ids?: (string | undefined)[],
   ): Promise<IngestResult> {
     const source = plan.nodes.get(sourceId)!.runtime;
     if (source.kind === 'source') {
@@ -139,7 +147,7 @@ export class IngestService {
 
     const receivedAt = new Date().toISOString();
     const correlationId = correlationIdGiven ?? uuidv7();
-    const records: EngineRecord[] = data.map((d) => ({ id: uuidv7(), correlationId, receivedAt, data: d }));
+    const records: EngineRecord[] = data.map((d, i) => ({ id: ids?.[i] ?? uuidv7(), correlationId, receivedAt, data: d }));
     const seal = encryptsAtRest(plan.settings) ? this.sealer : undefined;
     if (runPage) {
       // A run's page commits alone (not group-committed): its page mark must share its transaction.
@@ -214,4 +222,9 @@ export class IngestService {
     this.flows.set(flowId, { at: now, value });
     return value;
   }
+}
+
+/** A record id derived from where the record came from: the same (flow, source node, key) always gives the same id. */
+export function recordIdFor(flowId: string, sourceNodeId: string, key: string): string {
+  return uuidv5(`${sourceNodeId}\n${key}`, flowId);
 }

@@ -467,3 +467,30 @@ export const sourceState = pgTable(
   },
   (t) => [primaryKey({ columns: [t.flowId, t.nodeId] })],
 );
+
+/**
+ * One row per consuming source (a broker source) of a deployed flow: which worker process holds its
+ * lease, until when, and how its connection is doing. Exactly one process consumes while its lease
+ * is fresh; another takes over once it expires.
+ */
+export const sourceConsumers = pgTable(
+  'source_consumers',
+  {
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    nodeId: text('node_id').notNull(),
+    /** The flow version the holder runs. */
+    version: integer('version').notNull(),
+    /** The worker process (worker_processes.id) consuming; null when released. */
+    holder: text('holder'),
+    leaseExpiresAt: ts('lease_expires_at').notNull(),
+    /** connecting, connected, reconnecting, error (as the holder last said). */
+    state: text('state').notNull().default('connecting'),
+    /** The last connection error, for the editor. */
+    message: text('message'),
+    stateSince: ts('state_since').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.nodeId] })],
+);

@@ -24,6 +24,7 @@ import { useFlowActions } from './use-flow-actions';
 import { useFlowDocument } from './use-flow-document';
 import { useGraphValidation } from './use-graph-validation';
 import { useLiveView } from './use-live-view';
+import { useConnectors } from './use-connectors';
 import { useNodeClipboard } from './use-node-clipboard';
 import { pathKey } from '../settings';
 import { uploadSummary } from '../runs';
@@ -96,7 +97,8 @@ export function FlowEditor({ flow, types }: { flow: Flow; types: readonly NodeTy
   const currentLogic = useMemo(() => logicKey(doc.body), [doc.body]);
   const dryRunResult = dryRun.data ?? null;
   const dryRunStale = dryRunResult !== null && dryRunKey !== currentLogic;
-  const { nodes, edges } = useCanvasElements(doc.state.nodes, doc.state.edges, { types: typesByName, issues: validation.issues, live, showLive, dryRun: dryRunResult });
+  const connectors = useConnectors(flow.id, showLive);
+  const { nodes, edges } = useCanvasElements(doc.state.nodes, doc.state.edges, { types: typesByName, issues: validation.issues, live, showLive, dryRun: dryRunResult, connectors });
 
   const selected = useMemo(() => docNodes.filter((n) => n.selected), [docNodes]);
   const sources = useMemo(() => docNodes.filter((n) => typesByName.get(n.data.type)?.kind === 'source'), [docNodes, typesByName]);

@@ -1,5 +1,6 @@
 import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { ConnectorStatus } from '@sluice/shared';
 import type { NodeCounts, SluiceNode } from './graph-model';
 import { describeIssue } from './issues';
 import { formatCount, formatRate } from './format';
@@ -29,6 +30,25 @@ function CountsRow({ id, counts, isSink }: { id: string; counts: NodeCounts; isS
       {counts.rate !== null && <Count label="" value={formatRate(counts.rate)} testId={`count-rate-${id}`} title="Records in per second" />}
     </div>
   );
+}
+
+const CONNECTOR_LABEL: Record<ConnectorStatus['state'], string> = {
+  connecting: 'Connecting',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting',
+  error: 'Cannot connect (still trying)',
+  waiting: 'Waiting for a worker',
+  stopped: 'Stopped',
+};
+
+/** A broker source's connection: a coloured dot, the details in its tooltip. */
+function ConnectorDot({ id, connector }: { id: string; connector: ConnectorStatus }) {
+  const lines = [CONNECTOR_LABEL[connector.state]];
+  if (connector.message) lines.push(connector.message);
+  if (connector.worker) lines.push(`worker ${connector.worker}`);
+  if (connector.since) lines.push(`since ${new Date(connector.since).toLocaleString()}`);
+  const text = lines.join('\n');
+  return <span className={`sn-connector sn-connector-${connector.state}`} data-testid={`connector-${id}`} data-state={connector.state} title={text} role="img" aria-label={text} />;
 }
 
 /**
@@ -70,6 +90,7 @@ export const FlowNode = memo(function FlowNode({ id, data, selected }: NodeProps
             {!info && <span className="sn-unknown"> · unknown type</span>}
           </div>
         </div>
+        {view?.connector && <ConnectorDot id={id} connector={view.connector} />}
         {issues.length > 0 && (
           <span className="sn-issues" data-testid={`node-issues-${id}`} title={issueText} role="img" aria-label={`${issues.length} problem${issues.length === 1 ? '' : 's'}: ${issueText}`}>
             <AlertIcon size={12} />

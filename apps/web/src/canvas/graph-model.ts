@@ -2,7 +2,7 @@
 // edges and back, how new ids are chosen, what may connect to what, and what copy/paste carries.
 import type { Edge, Node, XYPosition } from '@xyflow/react';
 import { z } from 'zod';
-import { GraphEdgeSchema, GraphNodeSchema, type CreateFlowBody, type FlowSettings, type GraphEdge, type GraphNode, type Issue, type NodeKind, type NodeTypeInfo } from '@sluice/shared';
+import { GraphEdgeSchema, GraphNodeSchema, type ConnectorStatus, type CreateFlowBody, type FlowSettings, type GraphEdge, type GraphNode, type Issue, type NodeKind, type NodeTypeInfo } from '@sluice/shared';
 
 /** What a node shows besides its own settings: computed by the editor, never saved. */
 export interface NodeView {
@@ -12,6 +12,8 @@ export interface NodeView {
   counts: NodeCounts | null;
   /** amber: the node has failed records; red: it is dead-lettering records right now. */
   health: 'ok' | 'warn' | 'error';
+  /** A broker source's connection state; null for other nodes and undeployed flows. */
+  connector?: ConnectorStatus | null;
 }
 
 export interface NodeCounts {

@@ -1,5 +1,5 @@
 import { useMemo, useRef } from 'react';
-import type { DryRunResult, NodeTypeInfo } from '@sluice/shared';
+import type { ConnectorStatus, DryRunResult, NodeTypeInfo } from '@sluice/shared';
 import type { EdgeView, NodeCounts, NodeView, SluiceEdge, SluiceNode } from './graph-model';
 import type { IssueIndex } from './issues';
 import type { LiveView } from './use-live-view';
@@ -12,6 +12,8 @@ export interface CanvasDecorations {
   showLive: boolean;
   /** The last Try it run; while present its counts replace the live ones. */
   dryRun: DryRunResult | null;
+  /** Broker sources' connection states by node id (empty when none or not deployed). Default none. */
+  connectors?: ReadonlyMap<string, ConnectorStatus>;
 }
 
 function dryRunCounts(result: DryRunResult): Map<string, NodeCounts> {
@@ -47,20 +49,21 @@ export function useCanvasElements(docNodes: readonly SluiceNode[], docEdges: rea
       // Red while records are being dead-lettered here; amber once it has failed or dead-lettered any.
       const health: NodeView['health'] =
         c?.source === 'live' && d.live.deadLettering.has(base.id) ? 'error' : c && (c.errors > 0 || (c.deadLettered ?? 0) > 0) ? 'warn' : 'ok';
-      const key = `${info ? info.type : '?'}|${issues.map((i) => `${i.path}:${i.message}`).join('\n')}|${countsKey(c)}|${health}`;
+      const connector = d.connectors?.get(base.id) ?? null;
+      const key = `${info ? info.type : '?'}|${issues.map((i) => `${i.path}:${i.message}`).join('\n')}|${countsKey(c)}|${health}|${connector ? `${connector.state}:${connector.message}:${connector.worker}` : ''}`;
       const cached = cache.get(base.id);
       if (cached && cached.base === base && cached.key === key) {
         next.set(base.id, cached);
         return cached.out;
       }
-      const view: NodeView = { info, issues, counts: c, health };
+      const view: NodeView = { info, issues, counts: c, health, connector };
       const decorated: SluiceNode = { ...base, data: { ...base.data, view } };
       next.set(base.id, { base, key, out: decorated });
       return decorated;
     });
     nodeCache.current = next;
     return out;
-  }, [docNodes, d.types, d.issues, counts, d.live.deadLettering]);
+  }, [docNodes, d.types, d.issues, counts, d.live.deadLettering, d.connectors]);
 
   const edges = useMemo(() => {
     const cache = edgeCache.current;

@@ -1,0 +1,104 @@
+// Shared by the broker tests: real worker processes (killed with SIGKILL), the two flows every broker
+// is tried with (broker → Postgres, webhook → broker), and the checks on the Postgres table.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { FlowConnectors, Graph } from '@sluice/shared';
+import { waitFor, type TestSluice } from './harness.js';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+/** A name no other test run uses: broker queues, streams, subjects and topics outlive a test. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  log: string[];
+}
+
+/** A real worker process (`--role=worker`), as an operator runs it; WORKER_LOG_LEVEL=info shows its log when debugging. */
+export function startWorkerProcess(databaseUrl: string, env: Record<string, string> = {}): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--role=worker'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.WORKER_LOG_LEVEL ?? 'warn', SLUICE_WORKER_CONCURRENCY: '4', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log: string[] = [];
+  child.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
+  return { child, log };
+}
+
+export function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+export async function killAll(children: ChildProcess[]): Promise<void> {
+  for (const c of children) c.kill('SIGKILL');
+  await Promise.all(children.map(exited));
+}
+
+/** A broker source feeding a Postgres table: one row per record, keyed on the record id, with the message's `seq`. */
+export function brokerToPostgres(source: { type: string; config: Record<string, unknown> }, databaseUrl: string, table: string): Graph {
+  return {
+    name: `${source.type} to postgres`,
+    nodes: [
+      { id: 'in', type: source.type, config: source.config, position: { x: 0, y: 0 } },
+      {
+        id: 'pg',
+        type: 'sink.postgres',
+        config: {
+          connectionString: databaseUrl,
+          table,
+          columns: [
+            { name: 'seq', type: 'integer' },
+            { name: 'raw', source: '$', type: 'jsonb' },
+          ],
+          retry: { strategy: 'fixed', maxAttempts: 20, baseDelayMs: 200, maxDelayMs: 1000 },
+        },
+        position: { x: 300, y: 0 },
+      },
+    ],
+    edges: [{ id: 'e1', source: 'in', sourcePort: 'out', target: 'pg' }],
+  };
+}
+
+/** A webhook feeding a broker sink. */
+export function webhookToBroker(sink: { type: string; config: Record<string, unknown> }): Graph {
+  return {
+    name: `webhook to ${sink.type}`,
+    nodes: [
+      { id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } },
+      { id: 'out', type: sink.type, config: { retry: { strategy: 'fixed', maxAttempts: 10, baseDelayMs: 200, maxDelayMs: 1000 }, ...sink.config }, position: { x: 300, y: 0 } },
+    ],
+    edges: [{ id: 'e1', source: 'in', sourcePort: 'out', target: 'out' }],
+  };
+}
+
+/** Rows in the sink table so far (0 before the sink created it). */
+export async function rowCount(t: TestSluice, table: string): Promise<number> {
+  const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM ${table}`).catch(() => ({ rows: [{ n: 0 }] }));
+  return rows[0].n as number;
+}
+
+/** Every message 0..n-1 is in the table exactly once: n rows, n distinct seqs, n distinct record ids. */
+export async function expectEachOnce(t: TestSluice, table: string, n: number): Promise<void> {
+  const { rows } = await t.pool.query(`SELECT count(*)::int AS rows, count(DISTINCT seq)::int AS seqs, min(seq) AS lo, max(seq) AS hi FROM ${table}`);
+  expect(rows[0]).toEqual({ rows: n, seqs: n, lo: 0, hi: n - 1 });
+}
+
+/** The connector status of the flow's node, once `accept` says it is what the test waits for. */
+export async function waitForConnector(t: TestSluice, flowId: string, nodeId: string, what: string, accept: (c: FlowConnectors['connectors'][number]) => boolean, timeoutMs = 30_000) {
+  return waitFor(
+    what,
+    async () => {
+      const res = await t.api<FlowConnectors>('GET', `/api/flows/${flowId}/connectors`);
+      const connector = res.body.connectors?.find((c) => c.nodeId === nodeId);
+      return connector && accept(connector) ? connector : undefined;
+    },
+    timeoutMs,
+    250,
+  );
+}
