@@ -3,7 +3,8 @@
 // system_admin sees them plain; an edit by a masked role keeps the stored values; logs never hold them.
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Graph } from '@sluice/shared';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, DeadLetterEvent, Graph, ServerToClientEvents } from '@sluice/shared';
 import { startTestSluice, waitFor, type TestSluice } from './harness.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -133,5 +134,51 @@ describe('PII masking by role', () => {
     const all = logs.join('\n');
     expect(all).toContain('u***@example.com');
     for (const raw of RAW) expect(all).not.toContain(raw);
+  });
+});
+
+describe('PII masking in live dead-letter events', () => {
+  it('sends a watcher without pii:read the reason kind only, and system_admin the whole reason', async () => {
+    const t = await startTestSluice();
+    const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
+    try {
+      // A mapping that fails quotes the value it could not convert: here, the email.
+      const graph: Graph = {
+        name: 'pii events',
+        nodes: [
+          { id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } },
+          { id: 'map', type: 'transform.map', config: { mappings: [{ target: 'n', source: 'email', op: 'number' }] }, position: { x: 0, y: 0 } },
+          { id: 'log', type: 'sink.log', config: {}, position: { x: 0, y: 0 } },
+        ],
+        edges: [
+          { id: 'e1', source: 'in', sourcePort: 'out', target: 'map' },
+          { id: 'e2', source: 'map', sourcePort: 'out', target: 'log' },
+        ],
+      };
+      const created = await t.api<{ id: string }>('POST', '/api/flows', { ...graph, settings: { pii: PII } });
+      const flowId = created.body.id;
+      expect((await t.api('POST', `/api/flows/${flowId}/deploy`)).status).toBe(200);
+      const consumer = await t.api<{ token: string }>('POST', '/api/tokens', { name: 'watcher', role: 'data_consumer' });
+      const seen: Record<'admin' | 'consumer', DeadLetterEvent[]> = { admin: [], consumer: [] };
+      for (const [who, token] of [['admin', t.token], ['consumer', consumer.body.token]] as const) {
+        const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(t.url, { transports: ['websocket'], reconnection: false, auth: { token } });
+        sockets.push(socket);
+        socket.on('deadLetter', (e) => seen[who].push(e));
+        await new Promise<void>((resolve, reject) => {
+          socket.once('connect', () => resolve());
+          socket.once('connect_error', reject);
+        });
+        expect(await socket.emitWithAck('subscribe', { flowId })).toEqual({ ok: true });
+      }
+      expect((await t.api('POST', `/api/flows/${flowId}/ingest`, [{ n: 2, email: EMAIL, phone: PHONE, card: CARD }])).status).toBe(202);
+      await waitFor('the dead-letter event at both watchers', async () => (seen.admin.length > 0 && seen.consumer.length > 0 ? true : undefined), 20_000);
+      expect(JSON.stringify(seen.admin)).toContain(EMAIL);
+      const consumerText = JSON.stringify(seen.consumer);
+      for (const raw of RAW) expect(consumerText).not.toContain(raw);
+      expect(seen.consumer[0]!.sample[0]!.error.message).toMatch(/open the dead letter/);
+    } finally {
+      for (const socket of sockets) socket.close();
+      await t.stop();
+    }
   });
 });

@@ -5,13 +5,14 @@ import type http from 'node:http';
 import type https from 'node:https';
 import type pg from 'pg';
 import { Server, type Socket } from 'socket.io';
-import { DeadLetterEventSchema, SubscribeSchema, type ClientToServerEvents, type ServerToClientEvents } from '@sluice/shared';
+import { DeadLetterEventSchema, SubscribeSchema, type ClientToServerEvents, type DeadLetterEvent, type ServerToClientEvents } from '@sluice/shared';
 import { z } from 'zod';
 import type { Db } from '../storage/db.js';
 import { getFlow } from '../storage/flows.js';
 import { loadFlowStats } from '../storage/stats.js';
 import type { Logger } from '../logger.js';
 import { can, type Authenticator, type Principal } from '../auth/authenticate.js';
+import { maskersFor, mayReadPii } from '../pii/masking.js';
 
 /** Fewest ms between two stats pushes for one flow. */
 const MIN_PUSH_INTERVAL_MS = 250;
@@ -107,11 +108,30 @@ export class Relay {
         for (const flowId of z.array(z.string().uuid()).parse(JSON.parse(payload ?? '[]'))) this.schedulePush(flowId);
       } else if (channel === 'sluice_dead_letters') {
         const event = DeadLetterEventSchema.parse(JSON.parse(payload ?? '{}'));
-        this.io.to(room(event.flowId)).emit('deadLetter', event);
+        void this.relayDeadLetters(event);
         this.schedulePush(event.flowId);
       }
     } catch (err) {
       this.logger.warn({ err, channel }, 'ignored a malformed notification');
+    }
+  }
+
+  /**
+   * New dead letters to the flow's watchers. Their error texts can quote record values, and the
+   * event carries no record to mask them against; so on a flow that declares PII fields, watchers
+   * without pii:read get the reason's kind and a pointer to the dead letter (whose view masks).
+   */
+  private async relayDeadLetters(event: DeadLetterEvent): Promise<void> {
+    const sockets = await this.io.in(room(event.flowId)).fetchSockets();
+    if (sockets.length === 0) return;
+    const holdsPii = (await maskersFor(this.pool, [event.flowId])).size > 0;
+    const masked: DeadLetterEvent = {
+      ...event,
+      sample: event.sample.map((d) => ({ ...d, error: { kind: d.error.kind, message: 'the reason may quote personal data: open the dead letter to read it masked' } })),
+    };
+    for (const socket of sockets) {
+      const principal = socket.data.principal as Principal | undefined;
+      socket.emit('deadLetter', holdsPii && (!principal || !mayReadPii(principal)) ? masked : event);
     }
   }
 
