@@ -308,7 +308,7 @@ function section(options: Options, machine: Machine, v: Versions, results: RunRe
       'The bench client, the server, the worker and Postgres all share these cores.',
     `- Versions: node ${v.node}, PostgreSQL ${v.postgres}, graphile-worker ${v.graphileWorker}, @sluice/server ${v.sluice} (commit ${v.commit}).`,
     `- Setup: one \`--role=server\` and one \`--role=worker\` process (worker concurrency ${options.workerConcurrency ?? '8 (default)'}), LOG_LEVEL=warn, ` +
-      `a fresh database per run, flow settings: chunk size ${options.chunkSize ?? '200 (default)'}, parallelism ${options.parallelism ?? '4 (default)'}, max backlog 100,000. ` +
+      `a fresh database per run, flow settings: chunk size ${options.chunkSize ?? '500 (default)'}, parallelism ${options.parallelism ?? '4 (default)'}, max backlog 100,000. ` +
       'Flow: webhook → map → rules → mask → Postgres sink (the tests\' orders flow without its HTTP sink: the headline is the Postgres sink); 1 order in 10 fails the rule and is dead-lettered.',
     `- A: ${fmt(options.records)} orders as JSON arrays of ${fmt(options.batch)}, ${options.inFlight} requests in flight; end to end = (rows in the sink table + dead letters) / time from the first ingest request until the backlog (chunks table, polled every 100 ms) was empty. ` +
       `B: ${options.clients} keep-alive clients each posting one order per request for ${options.seconds} s; then the bench waits until the backlog is empty and compares the sink table and dead letters with the 202s.`,

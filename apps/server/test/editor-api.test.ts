@@ -95,7 +95,7 @@ describe('the API behind the editor: dry run, metrics, flows list, dead-letter s
 
   it('changes only the settings an update names', async () => {
     const created = await t.api<{ id: string; settings: { chunkSize: number; maxBacklog: number } }>('POST', '/api/flows', { ...graph(), settings: { maxBacklog: 500 } });
-    expect(created.body.settings).toEqual({ chunkSize: 200, maxBacklog: 500, parallelism: 4, pii: [] });
+    expect(created.body.settings).toEqual({ chunkSize: 500, maxBacklog: 500, parallelism: 4, pii: [] });
     const updated = await t.api<{ settings: unknown; name: string }>('PUT', `/api/flows/${created.body.id}`, { ...graph(), name: 'renamed', settings: { chunkSize: 50 } });
     expect(updated.body.settings).toEqual({ chunkSize: 50, maxBacklog: 500, parallelism: 4, pii: [] });
     const untouched = await t.api<{ settings: unknown }>('PUT', `/api/flows/${created.body.id}`, { ...graph(), name: 'renamed' });
