@@ -82,6 +82,12 @@ describe('file uploads', () => {
       expect(byLine.get(line)!.nodeId).toBe('file');
       expect((byLine.get(line)!.record as { text: string }).text).toBe(lines[line - 1]!.trimEnd());
     }
+    // The upload is audited: who, into which flow, how big, how many records; never a line of it.
+    const audit = await t.pool.query(`SELECT actor, outcome, resource_id, details FROM audit_log WHERE action = 'file.upload' AND details->>'runId' = $1`, [res.body.id]);
+    expect(audit.rows).toHaveLength(1);
+    expect(audit.rows[0]).toMatchObject({ actor: 'admin@test.local (token "test harness")', outcome: 'success', resource_id: f.id });
+    expect(audit.rows[0].details).toMatchObject({ nodeId: 'file', contentType: 'text/csv', bytes: Buffer.byteLength(lines.join('')), fetched: 10_000 });
+    expect(JSON.stringify(audit.rows[0].details)).not.toContain('name 1');
   });
 
   it('takes NDJSON and JSON arrays, and answers 400 for a JSON file that is not an array, keeping what came before', async () => {

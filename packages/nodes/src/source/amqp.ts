@@ -35,13 +35,14 @@ export const amqpSource = defineNode({
     { title: 'Orders queue', config: { url: 'amqp://sluice:secret@rabbit.example.com:5672/%2F', queue: 'orders' } },
     { title: 'Plain-text log lines, small batches', config: { url: 'amqps://rabbit.example.com', queue: 'logs', prefetch: 50, format: 'text' } },
   ],
-  create(config) {
+  create(config, create) {
     const scrub = scrubber(config.url);
     const broker = `${describeUrl(config.url)} queue "${config.queue}"`;
     return {
       kind: 'source',
       check: () => [],
       async consume(ctx) {
+        await create.checkEgress(config.url);
         let connection: amqp.ChannelModel;
         try {
           connection = await amqp.connect(config.url, { timeout: 10_000 });

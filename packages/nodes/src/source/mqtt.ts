@@ -64,6 +64,7 @@ export const mqttSource = defineNode({
       kind: 'source',
       check: () => [],
       async consume(ctx) {
+        await create.checkEgress(config.url);
         // No reconnects of its own: a lost connection fails the call, and the server reconnects with backoff.
         const client = mqtt.connect(config.url, { clientId, clean: false, reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4 });
         const batcher = new MessageBatcher<Pending>(MAX_BATCH, async (batch) => {

@@ -47,7 +47,7 @@ export const natsSource = defineNode({
     { title: 'Orders', config: { servers: 'nats://nats.example.com:4222', stream: 'ORDERS', subject: 'orders.>', durable: 'sluice' } },
     { title: 'Two servers, quick redelivery', config: { servers: 'nats://a.example.com:4222,nats://b.example.com:4222', stream: 'EVENTS', subject: 'events.created', durable: 'etl', ackWaitMs: 10_000 } },
   ],
-  create(config) {
+  create(config, create) {
     const scrub = scrubber(...natsServers(config.servers).list);
     const servers = natsServers(config.servers);
     const where = `${servers.describe} stream "${config.stream}"`;
@@ -55,10 +55,11 @@ export const natsSource = defineNode({
       kind: 'source',
       check: () => [],
       async consume(ctx) {
+        for (const server of servers.list) await create.checkEgress(server);
         let nc: NatsConnection;
         try {
           // No reconnects of its own: a lost connection fails the call, and the server reconnects with backoff.
-          nc = await connect({ servers: servers.list, reconnect: false, timeout: 10_000, name: 'sluice source.nats' });
+          nc = await connect({ servers: servers.list, reconnect: false, timeout: 10_000, name: 'sluice source.nats', ignoreClusterUpdates: true });
         } catch (err) {
           throw new Error(`cannot connect to ${servers.describe}: ${scrub((err as Error).message)}`, { cause: err });
         }

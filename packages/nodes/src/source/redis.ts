@@ -57,6 +57,7 @@ export const redisSource = defineNode({
       kind: 'source',
       check: () => [],
       async consume(ctx) {
+        await create.checkEgress(config.url);
         // No reconnects of its own: a lost connection fails the call, and the server reconnects with backoff.
         const redis = new Redis(config.url, { connectionName, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 10_000 });
         redis.on('error', () => undefined); // each failed command rejects with the reason
