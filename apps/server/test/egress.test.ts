@@ -5,8 +5,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressRefusedError } from '@sluice/nodes';
-import type { Graph } from '@sluice/shared';
-import { createEgressFetch, egressPolicy, refusal } from '../src/egress/guard.js';
+import type { Graph, Run } from '@sluice/shared';
+import { assertEgressAllowed, createEgressFetch, egressPolicy, refusal } from '../src/egress/guard.js';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
 
 describe('the egress guard', () => {
@@ -154,4 +154,91 @@ describe('a refused request in a flow', () => {
     expect(byNode.private!.error.message).toMatch(/10\.9\.8\.7 is a private or loopback address; list it in SLUICE_EGRESS_ALLOW/);
     expect(byNode.private!.attempts).toBe(1);
   });
+});
+
+describe('the guard for connections nodes and the server open themselves', () => {
+  let t: TestSluice;
+  beforeAll(async () => {
+    // Nothing allowed: the brokers and MariaDB on loopback are out of reach too.
+    t = await startTestSluice({ egressAllow: [] });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('assertEgressAllowed checks a broker URL before a client connects', async () => {
+    await expect(assertEgressAllowed(egressPolicy([]), 'amqp://guest:guest@169.254.169.254:5672')).rejects.toThrow(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    await expect(assertEgressAllowed(egressPolicy(['169.254.0.0/16']), 'redis://169.254.169.254:6379')).rejects.toThrow(EgressRefusedError);
+    await expect(assertEgressAllowed(egressPolicy([]), 'nats://metadata.google.internal:4222')).rejects.toThrow(/cloud metadata/);
+    await expect(assertEgressAllowed(egressPolicy([]), 'mqtt://127.0.0.1:1883')).rejects.toThrow(/private or loopback/);
+    await expect(assertEgressAllowed(egressPolicy(['127.0.0.1']), 'mqtt://127.0.0.1:1883')).resolves.toBeUndefined();
+    await expect(assertEgressAllowed(egressPolicy([]), '10.0.0.5:4222')).rejects.toThrow(/10\.0\.0\.5 is a private/);
+  });
+
+  it('dead-letters broker sink records for a refused broker at once, with the reason', async () => {
+    const sink = (id: string, url: string) => ({ id, type: 'sink.redis', config: { url, stream: 'egress-out' }, position: { x: 0, y: 0 } });
+    const graph: Graph = {
+      name: 'ssrf-broker-sink',
+      nodes: [{ id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } }, sink('meta', 'redis://169.254.169.254:6379'), sink('loopback', 'redis://127.0.0.1:6379')],
+      edges: [
+        { id: 'e1', source: 'in', sourcePort: 'out', target: 'meta' },
+        { id: 'e2', source: 'in', sourcePort: 'out', target: 'loopback' },
+      ],
+    };
+    const flow = await deployFlow(t, graph);
+    expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);
+    type Page = { items: { nodeId: string; attempts: number; error: { kind: string; message: string } }[] };
+    const items = await waitFor('two dead letters', async () => {
+      const page = await t.api<Page>('GET', `/api/flows/${flow.id}/dead-letters`);
+      return page.body.items.length === 2 ? page.body.items : undefined;
+    });
+    const byNode = Object.fromEntries(items.map((i) => [i.nodeId, i]));
+    expect(byNode.meta!.error).toMatchObject({ kind: 'permanent', message: expect.stringMatching(/169\.254\.169\.254 is a link-local, metadata or reserved address/) });
+    expect(byNode.loopback!.error).toMatchObject({ kind: 'permanent', message: expect.stringMatching(/127\.0\.0\.1 is a private or loopback address/) });
+    expect(byNode.meta!.attempts).toBe(1);
+  });
+
+  it('shows a broker source whose broker is refused as an error with the reason', async () => {
+    const graph: Graph = {
+      name: 'ssrf-broker-source',
+      nodes: [
+        { id: 'q', type: 'source.amqp', config: { url: 'amqp://guest:guest@169.254.169.254:5672', queue: 'egress-in' }, position: { x: 0, y: 0 } },
+        { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'q', sourcePort: 'out', target: 'out' }],
+    };
+    const flow = await deployFlow(t, graph);
+    const row = await waitFor('the consumer in error', async () => {
+      const { rows } = await t.pool.query<{ state: string; message: string | null }>('SELECT state, message FROM source_consumers WHERE flow_id = $1', [flow.id]);
+      return rows[0]?.state === 'error' ? rows[0] : undefined;
+    });
+    expect(row.message).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    expect(row.message).not.toContain('guest:guest');
+  });
+
+  it('fails a source.mysql run whose database is refused, with the reason', async () => {
+    const run = async (connectionString: string) => {
+      const graph: Graph = {
+        name: `ssrf-mysql ${connectionString}`,
+        nodes: [
+          { id: 'src', type: 'source.mysql', config: { connectionString, query: 'SELECT 1 AS id', keyColumn: 'id' }, position: { x: 0, y: 0 } },
+          { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } },
+        ],
+        edges: [{ id: 'e1', source: 'src', sourcePort: 'out', target: 'out' }],
+      };
+      const flow = await deployFlow(t, graph);
+      const started = await t.api<Run>('POST', `/api/flows/${flow.id}/runs`, {});
+      expect(started.status).toBe(201);
+      return waitFor('the run to fail', async () => {
+        const r = (await t.api<Run>('GET', `/api/flows/${flow.id}/runs/${started.body.id}`)).body;
+        return r.status === 'running' ? undefined : r;
+      }, 60_000);
+    };
+    const meta = await run('mysql://root@169.254.169.254:3306/test');
+    expect(meta.status).toBe('failed');
+    expect(meta.error).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    const loopback = await run('mysql://root@127.0.0.1:3306/test');
+    expect(loopback.status).toBe('failed');
+    expect(loopback.error).toMatch(/127\.0\.0\.1 is a private or loopback address/);
+  }, 120_000);
 });
