@@ -218,3 +218,19 @@ describe('the vault', () => {
     for (const value of [SECRET, REPLACED, 'crm-9f8e7d6c5b4a', 'crm-replaced-0a1b2c3d']) expect(all).not.toContain(value);
   });
 });
+
+describe('credential fields of the connectors', () => {
+  it('take a vault secret wherever a password, key or signing secret lives', async () => {
+    const { findNodeType } = await import('@sluice/nodes');
+    const { secretFieldPatterns, takesSecret } = await import('../src/vault/secret-fields.js');
+    const takes = (type: string, path: (string | number)[]) => takesSecret(secretFieldPatterns(findNodeType(type)!), path);
+    expect(takes('source.webhook', ['auth', 'secret'])).toBe(true);
+    expect(takes('source.webhook', ['auth', 'header'])).toBe(false);
+    for (const type of ['source.amqp', 'sink.amqp', 'source.redis', 'sink.redis', 'source.mqtt', 'sink.mqtt']) expect(takes(type, ['url']), type).toBe(true);
+    for (const type of ['source.nats', 'sink.nats']) expect(takes(type, ['servers']), type).toBe(true);
+    for (const type of ['source.postgres', 'source.mysql']) expect(takes(type, ['connectionString']), type).toBe(true);
+    expect(takes('source.http', ['headers', 'Authorization'])).toBe(true);
+    expect(takes('source.postgres', ['notify', 'secret'])).toBe(true);
+    expect(takes('source.postgres', ['query'])).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import amqp, { type ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { aborted, decodePayload, describeUrl, MessageBatcher, PayloadFormatSchema, scrubber } from '../consume.js';
 import { defineNode, type SourceMessage } from '../define.js';
 
@@ -8,6 +9,7 @@ export const AmqpUrlSchema = z
   .min(1)
   .max(2000)
   .regex(/^amqps?:\/\//, 'an amqp:// or amqps:// URL')
+  .meta(SECRET_REF_META)
   .describe('The broker, e.g. amqp://user:password@rabbit.example.com:5672/vhost. Its password is never logged nor shown in errors.');
 
 export const amqpSource = defineNode({

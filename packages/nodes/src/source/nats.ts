@@ -1,5 +1,6 @@
 import { AckPolicy, connect, nanos, type JsMsg, type NatsConnection } from 'nats';
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { decodePayload, PayloadFormatSchema, scrubber } from '../consume.js';
 import { defineNode, type SourceMessage } from '../define.js';
 
@@ -8,6 +9,7 @@ export const NatsServersSchema = z
   .min(1)
   .max(2000)
   .regex(/^(nats|tls|wss?):\/\/[^,\s]+(,\s*(nats|tls|wss?):\/\/[^,\s]+)*$/, 'one or more nats:// URLs, separated by commas')
+  .meta(SECRET_REF_META)
   .describe('The NATS servers, comma-separated, e.g. nats://user:password@nats-1.example.com:4222,nats://nats-2.example.com:4222. Passwords are never logged nor shown in errors.');
 
 /** How long one pull waits for messages, ms: also how long stopping can take. */
