@@ -1,13 +1,17 @@
 // The egress guard: what the server's fetch refuses (metadata, link-local, private without the allow
 // list, a redirect into any of them) and what it lets through; and a refused sink.http request ends
 // as a dead letter with the reason, not as retries.
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
+import { Writable } from 'node:stream';
+import { SignJWT } from 'jose';
+import { pino } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressRefusedError } from '@sluice/nodes';
 import type { Graph, Run } from '@sluice/shared';
 import { assertEgressAllowed, createEgressFetch, egressPolicy, refusal } from '../src/egress/guard.js';
-import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import { api, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
 
 describe('the egress guard', () => {
   let server: http.Server;
@@ -158,9 +162,19 @@ describe('a refused request in a flow', () => {
 
 describe('the guard for connections nodes and the server open themselves', () => {
   let t: TestSluice;
+  const lines: Record<string, unknown>[] = [];
+  /** The first log line with this message whose fields match. */
+  const logged = (msg: string, fields: Record<string, unknown>) =>
+    waitFor(`"${msg}" in the log`, async () => lines.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)));
   beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
     // Nothing allowed: the brokers and MariaDB on loopback are out of reach too.
-    t = await startTestSluice({ egressAllow: [] });
+    t = await startTestSluice({ egressAllow: [], logger: pino({ level: 'info' }, sink) });
   });
   afterAll(async () => {
     await t?.stop();
@@ -221,7 +235,12 @@ describe('the guard for connections nodes and the server open themselves', () =>
       const graph: Graph = {
         name: `ssrf-mysql ${connectionString}`,
         nodes: [
-          { id: 'src', type: 'source.mysql', config: { connectionString, query: 'SELECT 1 AS id', keyColumn: 'id' }, position: { x: 0, y: 0 } },
+          {
+            id: 'src',
+            type: 'source.mysql',
+            config: { connectionString, query: 'SELECT 1 AS id', keyColumn: 'id', pageRetries: 0, notify: { url: 'http://169.254.169.254/runs', on: 'always' } },
+            position: { x: 0, y: 0 },
+          },
           { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } },
         ],
         edges: [{ id: 'e1', source: 'src', sourcePort: 'out', target: 'out' }],
@@ -240,5 +259,48 @@ describe('the guard for connections nodes and the server open themselves', () =>
     const loopback = await run('mysql://root@127.0.0.1:3306/test');
     expect(loopback.status).toBe('failed');
     expect(loopback.error).toMatch(/127\.0\.0\.1 is a private or loopback address/);
+    // Their notifications (to the metadata address) are refused and not tried again.
+    for (const r of [meta, loopback]) {
+      const line = await logged('run notification refused by the egress guard; not sent', { runId: r.id });
+      expect(line.reason).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    }
   }, 120_000);
+
+  it('refuses an alert webhook on the metadata address, and does not try it again', async () => {
+    const flow = await deployFlow(t, { name: 'ssrf-alert', nodes: [{ id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } }, { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } }], edges: [{ id: 'e1', source: 'in', sourcePort: 'out', target: 'out' }] });
+    const channel = await t.api<{ id: string }>('POST', '/api/alert-channels', { name: 'metadata', url: 'http://169.254.169.254/latest/meta-data/', flowIds: [flow.id] });
+    expect(channel.status).toBe(201);
+    // A firing alert and its event, as the evaluator writes them, and the notification job it enqueues.
+    const { rows } = await t.pool.query<{ id: string }>(
+      `WITH a AS (INSERT INTO alerts (flow_id, rule, state, value, threshold, message, firing_at) VALUES ($1, 'high_error_rate', 'firing', '0.5', '0.1', 'half the records fail', now()) RETURNING id)
+       INSERT INTO alert_events (alert_id, flow_id, rule, state, value, threshold, message) SELECT id, $1, 'high_error_rate', 'firing', '0.5', '0.1', 'half the records fail' FROM a RETURNING id`,
+      [flow.id],
+    );
+    const eventId = Number(rows[0]!.id);
+    await t.pool.query(`SELECT graphile_worker.add_job('send_alert', json_build_object('eventId', $1::bigint, 'channelId', $2::text, 'attempt', 1), max_attempts := 1)`, [eventId, channel.body.id]);
+    const line = await logged('alert notification not delivered; giving up', { eventId, channelId: channel.body.id });
+    expect(line.attempt).toBe(1);
+    expect(line.reason).toMatch(/refused by the egress guard: 169\.254\.169\.254 is a link-local, metadata or reserved address/);
+  });
+
+  it('refuses to fetch a JWKS from the metadata address: 401 jwks_refused, audited', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const flow = await deployFlow(t, {
+      name: 'ssrf-jwks',
+      nodes: [
+        { id: 'in', type: 'source.webhook', config: { auth: { type: 'jwt', jwksUrl: 'http://169.254.169.254/jwks.json', issuer: 'https://idp.test/', audience: 'sluice' } }, position: { x: 0, y: 0 } },
+        { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'in', sourcePort: 'out', target: 'out' }],
+    });
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.test/').setAudience('sluice').setExpirationTime('5m').sign(privateKey);
+    const res = await api<{ error: { message: string; details: { reason: string } } }>(t.url, 'POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }], { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(401);
+    expect(res.body.error.details.reason).toBe('jwks_refused');
+    expect(res.body.error.message).toMatch(/SLUICE_EGRESS_ALLOW/);
+    await waitFor('the refusal in the audit log', async () => {
+      const { rows } = await t.pool.query(`SELECT 1 FROM audit_log WHERE action = 'ingest.denied' AND resource_id = $1 AND details->>'reason' = 'jwks_refused'`, [flow.id]);
+      return rows.length === 1 ? true : undefined;
+    });
+  });
 });
