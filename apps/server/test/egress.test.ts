@@ -266,6 +266,25 @@ describe('the guard for connections nodes and the server open themselves', () =>
     }
   }, 120_000);
 
+  it('fails a source.http run whose API is on the metadata address, with the reason', async () => {
+    const flow = await deployFlow(t, {
+      name: 'ssrf-http-pull',
+      nodes: [
+        { id: 'src', type: 'source.http', config: { url: 'http://169.254.169.254/latest/meta-data/', itemsPath: 'data', keyPath: 'id', pagination: { type: 'offset' }, pageRetries: 0 }, position: { x: 0, y: 0 } },
+        { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'src', sourcePort: 'out', target: 'out' }],
+    });
+    const started = await t.api<Run>('POST', `/api/flows/${flow.id}/runs`, {});
+    expect(started.status).toBe(201);
+    const run = await waitFor('the run to fail', async () => {
+      const r = (await t.api<Run>('GET', `/api/flows/${flow.id}/runs/${started.body.id}`)).body;
+      return r.status === 'running' ? undefined : r;
+    });
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+  });
+
   it('refuses an alert webhook on the metadata address, and does not try it again', async () => {
     const flow = await deployFlow(t, { name: 'ssrf-alert', nodes: [{ id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } }, { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } }], edges: [{ id: 'e1', source: 'in', sourcePort: 'out', target: 'out' }] });
     const channel = await t.api<{ id: string }>('POST', '/api/alert-channels', { name: 'metadata', url: 'http://169.254.169.254/latest/meta-data/', flowIds: [flow.id] });
