@@ -132,7 +132,7 @@ export function openChannelSecret(keyring: Keyring, stored: string): string {
   return stored.startsWith('v1.') ? keyring.openString(stored) : stored;
 }
 
-/** Creates a channel; its signing secret is stored sealed and answered this once only. */
+/** Creates a channel; its signing secret is stored sealed, and answered this once only when generated. */
 export async function createAlertChannel(pool: pg.Pool, keyring: Keyring, body: CreateAlertChannelBody): Promise<CreatedAlertChannel> {
   const secret = body.secret ?? randomBytes(32).toString('base64url');
   if (body.flowIds.length > 0) {
@@ -145,7 +145,7 @@ export async function createAlertChannel(pool: pg.Pool, keyring: Keyring, body: 
      RETURNING id, name, url, format, flow_ids, retry, timeout_ms, created_at`,
     [randomUUID(), body.name, body.url, body.format, keyring.sealToString(secret), body.flowIds, JSON.stringify(body.retry), body.timeoutMs],
   );
-  return { ...toChannel(rows[0]), secret };
+  return body.secret === undefined ? { ...toChannel(rows[0]), secret } : toChannel(rows[0]);
 }
 
 /** Deletes a channel; answers its name (for the audit log). */
