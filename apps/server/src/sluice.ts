@@ -24,7 +24,7 @@ import { SourceAuthenticator } from './ingest/source-auth.js';
 import { loadKeyPepper } from './ingest/source-keys.js';
 import { loadKeyring, type Keyring } from './vault/keyring.js';
 import { Vault } from './vault/secrets.js';
-import { createEgressFetch, createEgressSocket, egressPolicy } from './egress/guard.js';
+import { createEgressFetch, egressPolicy } from './egress/guard.js';
 import { AlertEvaluator } from './observability/alert-evaluator.js';
 import { IngestRequestCounter } from './observability/ingest-requests.js';
 
@@ -87,10 +87,13 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   await applyMigrations(pool);
   const db = createDb(pool);
   const egress = egressPolicy(options.egressAllow);
-  const externalPools = new ExternalPools(createEgressSocket(egress));
+  // Every outbound connection goes through the guard: node fetches, database and broker connections,
+  // alert and run notifications, JWKS.
+  const egressFetch = createEgressFetch(egress);
+  const externalPools = new ExternalPools(egress);
   const keyring = options.keyring ?? loadKeyring({ key: process.env.SLUICE_SECRET_KEY, previous: process.env.SLUICE_SECRET_KEY_PREVIOUS, dataDir: options.dataDir ?? '.sluice' });
   const vault = new Vault(pool, keyring);
-  const plans = new PlanCache(db, externalPools, logger, vault, createEgressFetch(egress));
+  const plans = new PlanCache(db, externalPools, logger, vault, egressFetch);
   // Both roles take records in: servers from HTTP pushes, workers from pulls and brokers.
   const ingest = new IngestService(pool, db, plans, keyring, logger);
 
@@ -103,6 +106,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       ingest,
       logger,
       keyring,
+      egressFetch,
       concurrency: options.workerConcurrency,
       pollIntervalMs: options.workerPollIntervalMs,
     });
@@ -136,7 +140,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       tls: tls !== null,
       clientCertificates: tls?.ca !== undefined,
       audit,
-      sourceAuth: new SourceAuthenticator(pool, keyPepper),
+      sourceAuth: new SourceAuthenticator(pool, keyPepper, egressFetch),
       keyPepper,
       corsOrigins: options.corsOrigins ?? [],
       vault,

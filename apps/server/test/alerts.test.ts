@@ -237,6 +237,31 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
     expect(second.body.items[0]!.id).toBeLessThan(first.body.items[1]!.id);
     expect((await t.api('POST', '/api/alerts/not-a-number/acknowledge')).status).toBe(404);
     expect((await t.api('POST', '/api/alerts/999999/silence', { minutes: 5 })).status).toBe(404);
+    // Who acknowledged and who silenced, for how long, is in the audit log.
+    const audit = await t.pool.query(`SELECT action, actor, resource_type, details FROM audit_log WHERE resource_id = $1 ORDER BY id`, [String(alert.id)]);
+    expect(audit.rows).toEqual([
+      { action: 'alert.acknowledge', actor: 'admin@test.local (token "test harness")', resource_type: 'alert', details: { flowId, rule: 'data_quality_degradation' } },
+      { action: 'alert.silence', actor: 'admin@test.local (token "test harness")', resource_type: 'alert', details: { flowId, rule: 'data_quality_degradation', minutes: 30 } },
+    ]);
+  });
+
+  it('keeps channel signing secrets sealed at rest, never answers one it was given, and audits adding and removing a channel', async () => {
+    const secret = 'a signing secret only the receiver knows';
+    const created = await t.api<{ id: string; secret: string }>('POST', '/api/alert-channels', { name: 'audited', url: 'http://127.0.0.1:9/hook/T0KEN-IN-PATH', secret });
+    expect(created.status).toBe(201);
+    expect(JSON.stringify(created.body)).not.toContain(secret);
+    const stored = (await t.pool.query<{ secret: string }>('SELECT secret FROM alert_channels WHERE id = $1', [created.body.id])).rows[0]!.secret;
+    expect(stored).not.toContain(secret);
+    expect(stored).toMatch(/^v1\./); // the vault's envelope
+    const list = await t.api<{ items: Record<string, unknown>[] }>('GET', '/api/alert-channels');
+    expect(JSON.stringify(list.body)).not.toContain(secret);
+    expect((await t.api('DELETE', `/api/alert-channels/${created.body.id}`)).status).toBe(204);
+    const audit = await t.pool.query(`SELECT action, details FROM audit_log WHERE resource_type = 'alert_channel' AND resource_id = $1 ORDER BY id`, [created.body.id]);
+    expect(audit.rows).toEqual([
+      { action: 'alert_channel.create', details: { name: 'audited', host: '127.0.0.1:9', format: 'webhook', flowIds: [] } },
+      { action: 'alert_channel.delete', details: { name: 'audited' } },
+    ]);
+    expect(JSON.stringify(audit.rows)).not.toMatch(/T0KEN-IN-PATH|only the receiver knows/);
   });
 
   it('refuses a bad channel with the field at fault', async () => {
@@ -287,8 +312,8 @@ describe('alerts: data_flow_stopped when no worker moves the records, and a Slac
       expect(firing.message).toMatch(/no worker has moved any of them/);
       // Notifications are jobs too: they go out once a worker runs.
       const { startSluice } = await import('../src/sluice.js');
-      const { quietLogger } = await import('./harness.js');
-      worker = await startSluice({ databaseUrl: t.databaseUrl, role: 'worker', logger: quietLogger, workerPollIntervalMs: 200, alertIntervalMs: 300 });
+      const { quietLogger, TEST_DATA_DIR } = await import('./harness.js');
+      worker = await startSluice({ databaseUrl: t.databaseUrl, role: 'worker', logger: quietLogger, workerPollIntervalMs: 200, alertIntervalMs: 300, egressAllow: ['127.0.0.1'], dataDir: TEST_DATA_DIR });
       await waitFor('resolved once the worker ran the chunk', async () => {
         const res = await t.api<{ items: Alert[] }>('GET', `/api/alerts?state=all&flowId=${flowId}`);
         return res.body.items.find((a) => a.rule === 'data_flow_stopped')?.state === 'resolved' ? true : undefined;

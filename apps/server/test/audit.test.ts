@@ -78,6 +78,19 @@ describe('audit log', () => {
     await t.api('PATCH', `/api/users/${consumerId}`, { role: 'data_consumer' });
   });
 
+  it('records secret create, update and delete by name, never the value', async () => {
+    const values = ['first value of the crm token', 'second value of the crm token'];
+    expect((await t.api('PUT', '/api/secrets/crm-token', { value: values[0] })).status).toBe(201);
+    expect((await t.api('PUT', '/api/secrets/crm-token', { value: values[1] })).status).toBe(200);
+    expect((await t.api('DELETE', '/api/secrets/crm-token')).status).toBe(204);
+    const { rows: changes } = await t.pool.query(`SELECT action, actor, outcome, resource_type, resource_id FROM audit_log WHERE action LIKE 'secret.%' ORDER BY id`);
+    expect(changes).toEqual(
+      ['secret.create', 'secret.update', 'secret.delete'].map((action) => ({ action, actor: 'admin@test.local (token "test harness")', outcome: 'success', resource_type: 'secret', resource_id: 'crm-token' })),
+    );
+    const everything = JSON.stringify(await rows());
+    for (const value of values) expect(everything).not.toContain(value);
+  });
+
   it('records 401 and 403 refusals of the route guard', async () => {
     expect((await api(t.url, 'GET', '/api/flows')).status).toBe(401);
     expect((await api(t.url, 'POST', '/api/flows', evenFlow('no'), { authorization: `Bearer ${consumerToken}` })).status).toBe(403);

@@ -22,6 +22,7 @@ export interface WorkerProcess {
 /** A real worker process (`--role=worker`), as an operator runs it; WORKER_LOG_LEVEL=info shows its log when debugging. */
 export function startWorkerProcess(databaseUrl: string, env: Record<string, string> = {}): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--role=worker'], {
+    // The test brokers and receivers listen on loopback, which the egress guard refuses unless listed.
     env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: process.env.WORKER_LOG_LEVEL ?? 'warn', SLUICE_WORKER_CONCURRENCY: '4', SLUICE_EGRESS_ALLOW: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,13 +1,17 @@
 // The egress guard: what the server's fetch refuses (metadata, link-local, private without the allow
 // list, a redirect into any of them) and what it lets through; and a refused sink.http request ends
 // as a dead letter with the reason, not as retries.
+import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
+import { Writable } from 'node:stream';
+import { SignJWT } from 'jose';
+import { pino } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressRefusedError } from '@sluice/nodes';
-import type { Graph } from '@sluice/shared';
-import { createEgressFetch, egressPolicy, refusal } from '../src/egress/guard.js';
-import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import type { Graph, Run } from '@sluice/shared';
+import { assertEgressAllowed, createEgressFetch, egressPolicy, refusal } from '../src/egress/guard.js';
+import { api, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
 
 describe('the egress guard', () => {
   let server: http.Server;
@@ -153,5 +157,170 @@ describe('a refused request in a flow', () => {
     expect(byNode.meta!.error.message).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
     expect(byNode.private!.error.message).toMatch(/10\.9\.8\.7 is a private or loopback address; list it in SLUICE_EGRESS_ALLOW/);
     expect(byNode.private!.attempts).toBe(1);
+  });
+});
+
+describe('the guard for connections nodes and the server open themselves', () => {
+  let t: TestSluice;
+  const lines: Record<string, unknown>[] = [];
+  /** The first log line with this message whose fields match. */
+  const logged = (msg: string, fields: Record<string, unknown>) =>
+    waitFor(`"${msg}" in the log`, async () => lines.find((l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v)));
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    // Nothing allowed: the brokers and MariaDB on loopback are out of reach too.
+    t = await startTestSluice({ egressAllow: [], logger: pino({ level: 'info' }, sink) });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('assertEgressAllowed checks a broker URL before a client connects', async () => {
+    await expect(assertEgressAllowed(egressPolicy([]), 'amqp://guest:guest@169.254.169.254:5672')).rejects.toThrow(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    await expect(assertEgressAllowed(egressPolicy(['169.254.0.0/16']), 'redis://169.254.169.254:6379')).rejects.toThrow(EgressRefusedError);
+    await expect(assertEgressAllowed(egressPolicy([]), 'nats://metadata.google.internal:4222')).rejects.toThrow(/cloud metadata/);
+    await expect(assertEgressAllowed(egressPolicy([]), 'mqtt://127.0.0.1:1883')).rejects.toThrow(/private or loopback/);
+    await expect(assertEgressAllowed(egressPolicy(['127.0.0.1']), 'mqtt://127.0.0.1:1883')).resolves.toBeUndefined();
+    await expect(assertEgressAllowed(egressPolicy([]), '10.0.0.5:4222')).rejects.toThrow(/10\.0\.0\.5 is a private/);
+  });
+
+  it('dead-letters broker sink records for a refused broker at once, with the reason', async () => {
+    const sink = (id: string, url: string) => ({ id, type: 'sink.redis', config: { url, stream: 'egress-out' }, position: { x: 0, y: 0 } });
+    const graph: Graph = {
+      name: 'ssrf-broker-sink',
+      nodes: [{ id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } }, sink('meta', 'redis://169.254.169.254:6379'), sink('loopback', 'redis://127.0.0.1:6379')],
+      edges: [
+        { id: 'e1', source: 'in', sourcePort: 'out', target: 'meta' },
+        { id: 'e2', source: 'in', sourcePort: 'out', target: 'loopback' },
+      ],
+    };
+    const flow = await deployFlow(t, graph);
+    expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);
+    type Page = { items: { nodeId: string; attempts: number; error: { kind: string; message: string } }[] };
+    const items = await waitFor('two dead letters', async () => {
+      const page = await t.api<Page>('GET', `/api/flows/${flow.id}/dead-letters`);
+      return page.body.items.length === 2 ? page.body.items : undefined;
+    });
+    const byNode = Object.fromEntries(items.map((i) => [i.nodeId, i]));
+    expect(byNode.meta!.error).toMatchObject({ kind: 'permanent', message: expect.stringMatching(/169\.254\.169\.254 is a link-local, metadata or reserved address/) });
+    expect(byNode.loopback!.error).toMatchObject({ kind: 'permanent', message: expect.stringMatching(/127\.0\.0\.1 is a private or loopback address/) });
+    expect(byNode.meta!.attempts).toBe(1);
+  });
+
+  it('shows a broker source whose broker is refused as an error with the reason', async () => {
+    const graph: Graph = {
+      name: 'ssrf-broker-source',
+      nodes: [
+        { id: 'q', type: 'source.amqp', config: { url: 'amqp://guest:guest@169.254.169.254:5672', queue: 'egress-in' }, position: { x: 0, y: 0 } },
+        { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'q', sourcePort: 'out', target: 'out' }],
+    };
+    const flow = await deployFlow(t, graph);
+    const row = await waitFor('the consumer in error', async () => {
+      const { rows } = await t.pool.query<{ state: string; message: string | null }>('SELECT state, message FROM source_consumers WHERE flow_id = $1', [flow.id]);
+      return rows[0]?.state === 'error' ? rows[0] : undefined;
+    });
+    expect(row.message).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    expect(row.message).not.toContain('guest:guest');
+  });
+
+  it('fails a source.mysql run whose database is refused, with the reason', async () => {
+    const run = async (connectionString: string) => {
+      const graph: Graph = {
+        name: `ssrf-mysql ${connectionString}`,
+        nodes: [
+          {
+            id: 'src',
+            type: 'source.mysql',
+            config: { connectionString, query: 'SELECT 1 AS id', keyColumn: 'id', notify: { url: 'http://169.254.169.254/runs', on: 'always' } },
+            position: { x: 0, y: 0 },
+          },
+          { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } },
+        ],
+        edges: [{ id: 'e1', source: 'src', sourcePort: 'out', target: 'out' }],
+      };
+      const flow = await deployFlow(t, graph);
+      const started = await t.api<Run>('POST', `/api/flows/${flow.id}/runs`, {});
+      expect(started.status).toBe(201);
+      return waitFor('the run to fail', async () => {
+        const r = (await t.api<Run>('GET', `/api/flows/${flow.id}/runs/${started.body.id}`)).body;
+        return r.status === 'running' ? undefined : r;
+      }, 60_000);
+    };
+    const meta = await run('mysql://root@169.254.169.254:3306/test');
+    expect(meta.status).toBe('failed');
+    expect(meta.error).toMatch(/^the count was not run: 169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    const loopback = await run('mysql://root@127.0.0.1:3306/test');
+    expect(loopback.status).toBe('failed');
+    expect(loopback.error).toMatch(/127\.0\.0\.1 is a private or loopback address/);
+    // Their notifications (to the metadata address) are refused and not tried again.
+    for (const r of [meta, loopback]) {
+      const line = await logged('run notification refused by the egress guard; not sent', { runId: r.id });
+      expect(line.reason).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
+    }
+  }, 120_000);
+
+  it('fails a source.http run whose API is on the metadata address, with the reason', async () => {
+    const flow = await deployFlow(t, {
+      name: 'ssrf-http-pull',
+      nodes: [
+        { id: 'src', type: 'source.http', config: { url: 'http://169.254.169.254/latest/meta-data/', itemsPath: 'data', keyPath: 'id', pagination: { type: 'offset' } }, position: { x: 0, y: 0 } },
+        { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'src', sourcePort: 'out', target: 'out' }],
+    });
+    const started = await t.api<Run>('POST', `/api/flows/${flow.id}/runs`, {});
+    expect(started.status).toBe(201);
+    const run = await waitFor('the run to fail', async () => {
+      const r = (await t.api<Run>('GET', `/api/flows/${flow.id}/runs/${started.body.id}`)).body;
+      return r.status === 'running' ? undefined : r;
+    });
+    expect(run.status).toBe('failed');
+    // At once: a refused address is not tried again like a page that failed.
+    expect(run.error).toMatch(/^page 1 was not fetched: 169\.254\.169\.254 is a link-local, metadata or reserved address/);
+  });
+
+  it('refuses an alert webhook on the metadata address, and does not try it again', async () => {
+    const flow = await deployFlow(t, { name: 'ssrf-alert', nodes: [{ id: 'in', type: 'source.webhook', config: {}, position: { x: 0, y: 0 } }, { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } }], edges: [{ id: 'e1', source: 'in', sourcePort: 'out', target: 'out' }] });
+    const channel = await t.api<{ id: string }>('POST', '/api/alert-channels', { name: 'metadata', url: 'http://169.254.169.254/latest/meta-data/', flowIds: [flow.id] });
+    expect(channel.status).toBe(201);
+    // A firing alert and its event, as the evaluator writes them, and the notification job it enqueues.
+    const { rows } = await t.pool.query<{ id: string }>(
+      `WITH a AS (INSERT INTO alerts (flow_id, rule, state, value, threshold, message, firing_at) VALUES ($1, 'high_error_rate', 'firing', '0.5', '0.1', 'half the records fail', now()) RETURNING id)
+       INSERT INTO alert_events (alert_id, flow_id, rule, state, value, threshold, message) SELECT id, $1, 'high_error_rate', 'firing', '0.5', '0.1', 'half the records fail' FROM a RETURNING id`,
+      [flow.id],
+    );
+    const eventId = Number(rows[0]!.id);
+    await t.pool.query(`SELECT graphile_worker.add_job('send_alert', json_build_object('eventId', $1::bigint, 'channelId', $2::text, 'attempt', 1), max_attempts := 1)`, [eventId, channel.body.id]);
+    const line = await logged('alert notification not delivered; giving up', { eventId, channelId: channel.body.id });
+    expect(line.attempt).toBe(1);
+    expect(line.reason).toMatch(/refused by the egress guard: 169\.254\.169\.254 is a link-local, metadata or reserved address/);
+  });
+
+  it('refuses to fetch a JWKS from the metadata address: 401 jwks_refused, audited', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const flow = await deployFlow(t, {
+      name: 'ssrf-jwks',
+      nodes: [
+        { id: 'in', type: 'source.webhook', config: { auth: { type: 'jwt', jwksUrl: 'http://169.254.169.254/jwks.json', issuer: 'https://idp.test/', audience: 'sluice' } }, position: { x: 0, y: 0 } },
+        { id: 'out', type: 'sink.log', config: {}, position: { x: 200, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'in', sourcePort: 'out', target: 'out' }],
+    });
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://idp.test/').setAudience('sluice').setExpirationTime('5m').sign(privateKey);
+    const res = await api<{ error: { message: string; details: { reason: string } } }>(t.url, 'POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }], { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(401);
+    expect(res.body.error.details.reason).toBe('jwks_refused');
+    expect(res.body.error.message).toMatch(/SLUICE_EGRESS_ALLOW/);
+    await waitFor('the refusal in the audit log', async () => {
+      const { rows } = await t.pool.query(`SELECT 1 FROM audit_log WHERE action = 'ingest.denied' AND resource_id = $1 AND details->>'reason' = 'jwks_refused'`, [flow.id]);
+      return rows.length === 1 ? true : undefined;
+    });
   });
 });

@@ -82,6 +82,12 @@ describe('file uploads', () => {
       expect(byLine.get(line)!.nodeId).toBe('file');
       expect((byLine.get(line)!.record as { text: string }).text).toBe(lines[line - 1]!.trimEnd());
     }
+    // The upload is audited: who, into which flow, how big, how many records; never a line of it.
+    const audit = await t.pool.query(`SELECT actor, outcome, resource_id, details FROM audit_log WHERE action = 'file.upload' AND details->>'runId' = $1`, [res.body.id]);
+    expect(audit.rows).toHaveLength(1);
+    expect(audit.rows[0]).toMatchObject({ actor: 'admin@test.local (token "test harness")', outcome: 'success', resource_id: f.id });
+    expect(audit.rows[0].details).toMatchObject({ nodeId: 'file', contentType: 'text/csv', bytes: Buffer.byteLength(lines.join('')), fetched: 10_000 });
+    expect(JSON.stringify(audit.rows[0].details)).not.toContain('name 1');
   });
 
   it('takes NDJSON and JSON arrays, and answers 400 for a JSON file that is not an array, keeping what came before', async () => {
@@ -96,6 +102,10 @@ describe('file uploads', () => {
     expect(await finished(js.id, ok.body.id)).toMatchObject({ status: 'succeeded', fetched: 2, delivered: 2 });
     const wrong = await upload(js.id, ['{"id":1}'], 'application/json');
     expect(wrong.status).toBe(400);
+    // A refused file is audited too, with what was read of it.
+    const refused = await t.pool.query(`SELECT outcome, details FROM audit_log WHERE action = 'file.upload' AND resource_id = $1 ORDER BY id`, [js.id]);
+    expect(refused.rows.map((r) => r.outcome)).toEqual(['success', 'failure']);
+    expect(refused.rows[1].details).toMatchObject({ error: 'invalid_input', contentType: 'application/json', bytes: Buffer.byteLength('{"id":1}') });
     expect(wrong.body.error!.message).toMatch(/one array/);
   });
 

@@ -124,6 +124,26 @@ describe('authenticated ingest per source', () => {
     await expectRefusals(id, ['replayed', 'bad_signature', 'stale_timestamp']);
   });
 
+  it('takes the HMAC secret from the vault by reference; the flow keeps only the name', async () => {
+    const secret = 'a-vault-held-hmac-secret-32-chars';
+    expect((await t.api('PUT', '/api/secrets/orders-hmac', { value: secret })).status).toBe(201);
+    const { id } = await deployFlow(t, flowWithAuth('hmac-vault', { type: 'hmac', secret: { $secret: 'orders-hmac' } }));
+    const sign = (at: number, key = secret) => ({ 'x-signature': createHmac('sha256', key).update(`${at}.${ODD}`).digest('hex'), 'x-timestamp': String(at) });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await send(id, sign(now))).status).toBe(202);
+    const wrong = await send(id, sign(now + 1, 'orders-hmac'));
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error!.details!.reason).toBe('bad_signature');
+    const stored = await t.api<{ graph: Graph }>('GET', `/api/flows/${id}`);
+    expect(stored.body.graph.nodes.find((n) => n.id === 'in')!.config).toEqual({ auth: { type: 'hmac', secret: { $secret: 'orders-hmac' } } });
+    expect(JSON.stringify(stored.body)).not.toContain(secret);
+    // Replaced in the vault: the next request is checked with the new value.
+    const next = 'the-next-vault-hmac-secret-32-chars';
+    expect((await t.api('PUT', '/api/secrets/orders-hmac', { value: next })).status).toBe(200);
+    expect((await send(id, sign(now + 2, next))).status).toBe(202);
+    expect((await send(id, sign(now + 3, secret))).body.error!.details!.reason).toBe('bad_signature');
+  });
+
   describe('JWT (OAuth 2 client credentials)', () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createTestDatabase, deployFlow, quietLogger, startTestSluice, testPlanCache, waitFor, type TestSluice } from './harness.js';
 import { dueTimes, tickRuns } from '../src/engine/runs/tick-runs.js';
 import { ExternalPools } from '../src/engine/connections.js';
+import { egressPolicy } from '../src/egress/guard.js';
 import { createDb } from '../src/storage/db.js';
 
 function pullFlow(name: string, source: Record<string, unknown>, sinkUrl: string, table: string, chunkSize = 5000): Graph & { settings: Record<string, unknown> } {
@@ -92,6 +93,12 @@ describe('source.postgres runs', () => {
     expect(after).toMatchObject({ status: 'succeeded', expected: 2000, fetched: 2000, delivered: 2000, missing: 0, missingKeys: [] });
     const { rows } = await db.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM copy_drops');
     expect(rows[0]).toEqual({ n: 2000, ids: 2000 });
+    // Both the start and the retry are in the audit log, by whom and for which run.
+    const audit = await t.pool.query(`SELECT action, actor, resource_id, details FROM audit_log WHERE action IN ('run.start', 'run.retry_missing') AND details->>'runId' = $1 ORDER BY id`, [run.id]);
+    expect(audit.rows).toEqual([
+      { action: 'run.start', actor: 'admin@test.local (token "test harness")', resource_id: flow.id, details: { runId: run.id, nodeId: 'src', version: 1 } },
+      { action: 'run.retry_missing', actor: 'admin@test.local (token "test harness")', resource_id: flow.id, details: { runId: run.id, nodeId: 'src', missing: hidden.length } },
+    ]);
     // Only an incomplete run with missing keys can do that.
     expect((await t.api('POST', `/api/flows/${flow.id}/runs/${run.id}/retry-missing`, {})).status).toBe(409);
   });
@@ -148,7 +155,7 @@ describe('source.postgres runs', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
     const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/runs`;
-    const externals = new ExternalPools();
+    const externals = new ExternalPools(egressPolicy(['127.0.0.1']));
     const tickPool = new pg.Pool({ connectionString: t.databaseUrl, max: 4 });
     try {
       await db.query(`CREATE TABLE nightly (id integer PRIMARY KEY, name text NOT NULL)`);
@@ -243,7 +250,7 @@ describe('source.postgres runs', () => {
       [runId, flow.id, flow.version],
     );
     const tickPool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
-    const externals = new ExternalPools();
+    const externals = new ExternalPools(egressPolicy(['127.0.0.1']));
     try {
       await tickRuns({ pool: tickPool, plans: testPlanCache(tickPool, externals), logger: quietLogger });
     } finally {

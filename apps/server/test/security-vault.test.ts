@@ -159,6 +159,10 @@ describe('the vault', () => {
   it('re-encrypts every secret under a new key with `npm run vault:rotate`', async () => {
     const before = loadKeyring({ dataDir });
     const oldKey = fs.readFileSync(path.join(dataDir, 'secret-key'), 'utf8');
+    // Alert channel signing secrets: one sealed by the API, one plain from before they were sealed.
+    const channel = await t.api<{ id: string }>('POST', '/api/alert-channels', { name: 'sealed', url: 'https://hooks.example.com/a', secret: 'a sealed channel signing secret' });
+    expect(channel.status).toBe(201);
+    await t.pool.query(`INSERT INTO alert_channels (id, name, url, format, secret, retry, timeout_ms) SELECT gen_random_uuid(), 'legacy', url, format, 'a legacy plain signing secret', retry, timeout_ms FROM alert_channels WHERE id = $1`, [channel.body.id]);
     await promisify(execFile)('npm', ['run', '--silent', 'vault:rotate'], {
       cwd: REPO,
       env: { ...process.env, DATABASE_URL: t.databaseUrl, SLUICE_DATA_DIR: dataDir, SLUICE_SECRET_KEY: '', LOG_LEVEL: 'warn' },
@@ -174,6 +178,11 @@ describe('the vault', () => {
     const newKeyOnly = new Keyring(parseKey(fs.readFileSync(path.join(dataDir, 'secret-key'), 'utf8'), 'key'));
     expect((await new Vault(t.pool, newKeyOnly).valuesOf(['crm-token'])).get('crm-token')).toBe(REPLACED);
     await expect(new Vault(t.pool, new Keyring(parseKey(oldKey, 'old'))).valuesOf(['crm-token'])).rejects.toThrow(/does not have/);
+    const channels = await t.pool.query<{ name: string; secret: string }>(`SELECT name, secret FROM alert_channels WHERE name IN ('sealed', 'legacy') ORDER BY name`);
+    expect(channels.rows.map((r) => [r.name, newKeyOnly.openString(r.secret)])).toEqual([
+      ['legacy', 'a legacy plain signing secret'],
+      ['sealed', 'a sealed channel signing secret'],
+    ]);
   });
 
   it('exports config JSON Schemas whose credential fields also accept a secret reference', async () => {
@@ -216,5 +225,21 @@ describe('the vault', () => {
     const all = logs.join('\n');
     expect(all).toContain('secret created');
     for (const value of [SECRET, REPLACED, 'crm-9f8e7d6c5b4a', 'crm-replaced-0a1b2c3d']) expect(all).not.toContain(value);
+  });
+});
+
+describe('credential fields of the connectors', () => {
+  it('take a vault secret wherever a password, key or signing secret lives', async () => {
+    const { findNodeType } = await import('@sluice/nodes');
+    const { secretFieldPatterns, takesSecret } = await import('../src/vault/secret-fields.js');
+    const takes = (type: string, path: (string | number)[]) => takesSecret(secretFieldPatterns(findNodeType(type)!), path);
+    expect(takes('source.webhook', ['auth', 'secret'])).toBe(true);
+    expect(takes('source.webhook', ['auth', 'header'])).toBe(false);
+    for (const type of ['source.amqp', 'sink.amqp', 'source.redis', 'sink.redis', 'source.mqtt', 'sink.mqtt']) expect(takes(type, ['url']), type).toBe(true);
+    for (const type of ['source.nats', 'sink.nats']) expect(takes(type, ['servers']), type).toBe(true);
+    for (const type of ['source.postgres', 'source.mysql']) expect(takes(type, ['connectionString']), type).toBe(true);
+    expect(takes('source.http', ['headers', 'Authorization'])).toBe(true);
+    expect(takes('source.postgres', ['notify', 'secret'])).toBe(true);
+    expect(takes('source.postgres', ['query'])).toBe(false);
   });
 });

@@ -1,6 +1,8 @@
 // What the broker nodes share: payload decoding, batching of pushed messages into accept calls, and
 // keeping credentials out of error messages.
 import { z } from 'zod';
+import type { SinkOutcome } from './define.js';
+import { EgressRefusedError } from './egress.js';
 
 export const PayloadFormatSchema = z
   .enum(['json', 'text'])
@@ -76,6 +78,16 @@ export class MessageBatcher<M> {
       this.rejectFailed(err);
     }
   }
+}
+
+/**
+ * What a sink reports when its client could not be opened: the egress guard's refusal is permanent
+ * (no retry can change it, the records become dead letters with the reason), anything else transient.
+ */
+export function connectFailure(err: unknown, target: string, scrub: (message: string) => string): SinkOutcome {
+  const message = `cannot connect to ${target}: ${scrub((err as Error).message ?? String(err))}`;
+  if (err instanceof EgressRefusedError) return { status: 'permanent', error: { kind: 'permanent', message } };
+  return { status: 'transient', error: { kind: 'exhausted', message } };
 }
 
 /** Resolves when `signal` aborts. */

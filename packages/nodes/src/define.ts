@@ -51,6 +51,12 @@ export interface CreateContext {
    * same key, opened on first use and closed by the server at shutdown.
    */
   connection<T>(spec: ConnectionSpec<T>): SharedConnection<T>;
+  /**
+   * The server's egress guard for clients a node connects itself (broker clients): resolves when the
+   * URL's host may be reached, rejects with EgressRefusedError when not (link-local and metadata
+   * addresses never; private ones only when SLUICE_EGRESS_ALLOW lists them). Call it before connecting.
+   */
+  checkEgress(url: string): Promise<void>;
 }
 
 export interface ConnectionSpec<T> {

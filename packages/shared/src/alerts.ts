@@ -180,8 +180,8 @@ export const AlertChannelSchema = z.object({
 });
 export type AlertChannel = z.infer<typeof AlertChannelSchema>;
 
-/** The answer to a create: the only time the signing secret is shown. */
-export const CreatedAlertChannelSchema = AlertChannelSchema.extend({ secret: z.string() });
+/** The answer to a create: a signing secret Sluice generated, shown this once (one the caller gave is never echoed). */
+export const CreatedAlertChannelSchema = AlertChannelSchema.extend({ secret: z.string().optional() });
 export type CreatedAlertChannel = z.infer<typeof CreatedAlertChannelSchema>;
 
 /**

@@ -24,6 +24,14 @@ export const AuditActionSchema = z.enum([
   'secret.create',
   'secret.update',
   'secret.delete',
+  'alert.acknowledge',
+  'alert.silence',
+  'alert.unsilence',
+  'alert_channel.create',
+  'alert_channel.delete',
+  'run.start',
+  'run.retry_missing',
+  'file.upload',
 ]);
 export type AuditAction = z.infer<typeof AuditActionSchema>;
 

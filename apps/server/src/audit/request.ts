@@ -5,7 +5,8 @@ import type { AuditWho } from './audit-log.js';
 
 /** The caller's address as the socket sees it (Sluice does not trust X-Forwarded-For). */
 export function clientAddress(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  // A request whose body was cut off has no socket any more.
+  return req.socket?.remoteAddress ?? 'unknown';
 }
 
 /** The request's correlation id: the caller's `X-Correlation-Id`, else one made for this request. */

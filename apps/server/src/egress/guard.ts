@@ -152,6 +152,36 @@ export function createEgressSocket(policy: EgressPolicy): () => Socket {
   };
 }
 
+/**
+ * For clients that open their own connections (broker clients, whose libraries take a URL): checks
+ * the URL's host before connecting — a metadata name or a literal address directly, a host name by
+ * resolving it, where every address it has must pass (the client may connect to any of them). A URL
+ * without a host (a Unix socket) is local and allowed. The client resolves the name again when it
+ * connects; list host names you trust in SLUICE_EGRESS_ALLOW rather than relying on their answers.
+ * @example await assertEgressAllowed(policy, 'amqp://user:pw@rabbit.internal:5672') // throws EgressRefusedError
+ */
+export async function assertEgressAllowed(policy: EgressPolicy, target: string): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(target.includes('://') ? target : `tcp://${target}`);
+  } catch {
+    throw new EgressRefusedError('not a URL the egress guard can check');
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === '') return;
+  if (METADATA_HOSTS.has(host)) throw new EgressRefusedError(`${host} is a cloud metadata service; Sluice never sends there`);
+  if (isIP(host) !== 0) {
+    const why = refusal(policy, host, host);
+    if (why) throw new EgressRefusedError(why);
+    return;
+  }
+  const addresses = await dns.promises.lookup(host, { all: true });
+  for (const { address } of addresses) {
+    const why = refusal(policy, address, host);
+    if (why) throw new EgressRefusedError(why);
+  }
+}
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**

@@ -1,25 +1,37 @@
-import type { Socket } from 'node:net';
 import type pg from 'pg';
 import mysql from 'mysql2/promise';
 import type { ConnectionSpec, CreateContext, SharedConnection, SqlClient } from '@sluice/nodes';
 import type { PiiField } from '@sluice/shared';
 import { createPool } from '../storage/db.js';
 import type { Logger } from '../logger.js';
+import { assertEgressAllowed, createEgressSocket, type EgressPolicy } from '../egress/guard.js';
 
 /**
  * Pools to the databases that sources read and sinks write, one per connection string, and the
- * broker clients sinks share (one per key), all shared by every plan and closed at shutdown.
+ * broker clients sinks share (one per key), all shared by every plan and closed at shutdown. Every
+ * connection goes through the egress guard: database sockets check the address they connect to,
+ * broker clients are checked before they connect (`checkEgress`).
  */
 export class ExternalPools {
   private readonly pools = new Map<string, pg.Pool>();
   private readonly mysqlPools = new Map<string, mysql.Pool>();
   private readonly clients = new Map<string, { client: Promise<unknown>; close(): Promise<void> }>();
+  private readonly socket: ReturnType<typeof createEgressSocket>;
+
+  /** `egress`: the server's policy (SLUICE_EGRESS_ALLOW). */
+  constructor(private readonly egress: EgressPolicy) {
+    this.socket = createEgressSocket(egress);
+  }
 
   /** A MySQL / MariaDB pool as the nodes' SqlClient (`?` placeholders, values escaped by mysql2). */
   mysql(connectionString: string): SqlClient {
     let pool = this.mysqlPools.get(connectionString);
     if (!pool) {
-      pool = mysql.createPool({ uri: connectionString, connectionLimit: 4, dateStrings: false, supportBigNumbers: true });
+      // mysql2 connects through the given stream: the guard's socket, which checks the address.
+      const socket = this.socket;
+      const stream = (opts: { config: { host?: string; port?: number; socketPath?: string } }) =>
+        opts.config.socketPath ? socket().connect(opts.config.socketPath) : socket().connect(opts.config.port ?? 3306, opts.config.host ?? 'localhost');
+      pool = mysql.createPool({ uri: connectionString, connectionLimit: 4, dateStrings: false, supportBigNumbers: true, stream });
       this.mysqlPools.set(connectionString, pool);
     }
     const p = pool;
@@ -32,8 +44,10 @@ export class ExternalPools {
     };
   }
 
-  /** `socket`: the egress guard's socket factory, so sinks reach only the databases it allows. */
-  constructor(private readonly socket?: () => Socket) {}
+  /** Rejects with EgressRefusedError when a node may not connect to this URL's host. */
+  checkEgress(url: string): Promise<void> {
+    return assertEgressAllowed(this.egress, url);
+  }
 
   get(connectionString: string): SqlClient {
     let pool = this.pools.get(connectionString);
@@ -72,6 +86,7 @@ export function runContextFactory(flow: { id: string; salt: string; pii?: readon
     fetch: egressFetch,
     pii: flow.pii,
     connection: (spec) => pools.connection(spec),
+    checkEgress: (url) => pools.checkEgress(url),
   });
 }
 
@@ -89,6 +104,7 @@ export function validationContextFactory(flowId: string, logger: Logger) {
     mysql: () => ({ query: async () => refuse() }),
     fetch: async () => refuse(),
     connection: () => ({ get: async () => refuse(), discard: () => undefined }),
+    checkEgress: async () => refuse(),
   });
 }
 

@@ -2,7 +2,7 @@
 // exactly one process runs its `consume`, the one holding its lease in `source_consumers`. Leases are
 // renewed on every look; a dead process's lease expires and a live one takes it over.
 import { AppError } from '@sluice/shared';
-import type { AcceptOutcome, ConsumeContext, SourceMessage } from '@sluice/nodes';
+import { EgressRefusedError, type AcceptOutcome, type ConsumeContext, type SourceMessage } from '@sluice/nodes';
 import type pg from 'pg';
 import type { PlanCache } from '../compiler/plan-cache.js';
 import type { IngestService } from '../ingest/ingest.js';
@@ -183,7 +183,8 @@ export class ConsumerSupervisor {
         throw new Error('the consumer ended by itself');
       } catch (err) {
         if (signal.aborted) break;
-        failures = connected ? 1 : failures + 1;
+        // The egress guard refused the broker's address: say so at once, retrying cannot change it.
+        failures = err instanceof EgressRefusedError ? Math.max(failures + 1, ERROR_AFTER_FAILURES) : connected ? 1 : failures + 1;
         lastError = (err as Error).message ?? String(err);
         const delay = Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), BACKOFF_MAX_MS) * (0.8 + Math.random() * 0.4);
         logger.warn({ err: lastError, failures, retryInMs: Math.round(delay) }, 'consumer failed; connecting again after a backoff');

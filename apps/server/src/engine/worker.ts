@@ -28,6 +28,8 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   /** Takes in what pull sources fetch (run jobs). */
   ingest: IngestService;
+  /** The egress guard's fetch, for alert notifications and run notifications. */
+  egressFetch: typeof fetch;
 }
 
 export interface EngineWorker {
@@ -63,10 +65,10 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     events,
     taskList: {
       run_chunk: createRunChunkTask({ pool, plans: options.plans, stats, logger, keyring: options.keyring }),
-      send_alert: createSendAlertTask({ pool, logger }),
+      send_alert: createSendAlertTask({ pool, logger, keyring: options.keyring, fetch: options.egressFetch }),
       run_pull: createRunPullTask(runDeps),
       finish_run: createFinishRunTask(runDeps),
-      notify_run: createNotifyRunTask(runDeps),
+      notify_run: createNotifyRunTask({ ...runDeps, fetch: options.egressFetch }),
       tick_runs: createTickRunsTask(runDeps),
     },
     // The run ticker: scheduled runs, timeouts, lost run jobs (graphile-worker runs each tick once

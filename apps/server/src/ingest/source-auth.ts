@@ -6,9 +6,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import type pg from 'pg';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { API_KEY_HEADER } from '@sluice/shared';
-import type { WebhookAuth } from '@sluice/nodes';
+import { EgressRefusedError, type WebhookAuth } from '@sluice/nodes';
 import { safeEqual } from '../auth/crypto.js';
 import { hashApiKey, liveKeyHashes } from './source-keys.js';
 
@@ -31,6 +31,8 @@ export class SourceAuthenticator {
   constructor(
     private readonly pool: pg.Pool,
     private readonly pepper: Buffer,
+    /** The egress guard's fetch: JWKS URLs are fetched through it like any other outbound request. */
+    private readonly egressFetch: typeof fetch,
   ) {}
 
   /** Forget a source's cached key hashes (after a key is made or revoked in this process). */
@@ -123,7 +125,7 @@ export class SourceAuthenticator {
     let keys = this.jwks.get(url);
     if (!keys) {
       // jose caches the key set (10 min) and refetches on an unknown key id at most every 30 s.
-      keys = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      keys = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000, [customFetch]: this.egressFetch });
       this.jwks.set(url, keys);
     }
     return keys;
@@ -131,6 +133,9 @@ export class SourceAuthenticator {
 }
 
 function jwtFailure(err: unknown): SourceCheck {
+  if (err instanceof EgressRefusedError) {
+    return fail('jwks_refused', 'the identity provider’s keys are at an address Sluice may not reach (egress guard): an admin must change the source’s jwksUrl or SLUICE_EGRESS_ALLOW');
+  }
   if (err instanceof joseErrors.JWTExpired) return fail('token_expired', 'the access token has expired');
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     const claim = err.claim;

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import type { Keyring } from '../vault/keyring.js';
 import {
   AppError,
   type Alert,
@@ -123,7 +124,16 @@ export async function listAlertChannels(pool: pg.Pool): Promise<AlertChannel[]> 
   return rows.map(toChannel);
 }
 
-export async function createAlertChannel(pool: pg.Pool, body: CreateAlertChannelBody): Promise<CreatedAlertChannel> {
+/**
+ * A channel's signing secret as stored: sealed with the vault key (the column holds the envelope).
+ * Channels made before secrets were sealed hold the plain text; `vault:rotate` seals those too.
+ */
+export function openChannelSecret(keyring: Keyring, stored: string): string {
+  return stored.startsWith('v1.') ? keyring.openString(stored) : stored;
+}
+
+/** Creates a channel; its signing secret is stored sealed, and answered this once only when generated. */
+export async function createAlertChannel(pool: pg.Pool, keyring: Keyring, body: CreateAlertChannelBody): Promise<CreatedAlertChannel> {
   const secret = body.secret ?? randomBytes(32).toString('base64url');
   if (body.flowIds.length > 0) {
     const { rows } = await pool.query<{ id: string }>('SELECT id FROM flows WHERE id = ANY ($1)', [body.flowIds]);
@@ -133,12 +143,14 @@ export async function createAlertChannel(pool: pg.Pool, body: CreateAlertChannel
   const { rows } = await pool.query(
     `INSERT INTO alert_channels (id, name, url, format, secret, flow_ids, retry, timeout_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      RETURNING id, name, url, format, flow_ids, retry, timeout_ms, created_at`,
-    [randomUUID(), body.name, body.url, body.format, secret, body.flowIds, JSON.stringify(body.retry), body.timeoutMs],
+    [randomUUID(), body.name, body.url, body.format, keyring.sealToString(secret), body.flowIds, JSON.stringify(body.retry), body.timeoutMs],
   );
-  return { ...toChannel(rows[0]), secret };
+  return body.secret === undefined ? { ...toChannel(rows[0]), secret } : toChannel(rows[0]);
 }
 
-export async function deleteAlertChannel(pool: pg.Pool, id: string): Promise<void> {
-  const { rowCount } = await pool.query('DELETE FROM alert_channels WHERE id = $1', [id]);
-  if (!rowCount) throw new AppError('not_found', `no alert channel with id ${id}`);
+/** Deletes a channel; answers its name (for the audit log). */
+export async function deleteAlertChannel(pool: pg.Pool, id: string): Promise<{ name: string }> {
+  const { rows } = await pool.query<{ name: string }>('DELETE FROM alert_channels WHERE id = $1 RETURNING name', [id]);
+  if (!rows[0]) throw new AppError('not_found', `no alert channel with id ${id}`);
+  return rows[0];
 }

@@ -38,7 +38,8 @@ export function resolveSecretRefs(
       if (resolved === undefined) missing.push({ path: formatPath(['config', ...path]), name: value.$secret, problem: 'missing' });
       return resolved ?? '';
     }
-    if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i]));
+    // By index: an array built in process may carry own properties (even one named "map").
+    if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => walk(value[i], [...path, i]));
     if (typeof value === 'object' && value !== null) {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, [...path, k])]));
     }

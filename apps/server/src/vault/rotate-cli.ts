@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       fs.renameSync(nextFile, keyFile);
     }
     process.stderr.write(
-      `sluice: re-encrypted ${result.secrets} secrets, ${result.chunks} queued chunks and ${result.deadLetters} dead letters under key ${result.newKeyId}\n`,
+      `sluice: re-encrypted ${result.secrets} secrets, ${result.chunks} queued chunks, ${result.deadLetters} dead letters and ${result.alertChannels} alert channel signing secrets under key ${result.newKeyId}\n`,
     );
     if (fromEnv && !given) {
       // Printed once, on purpose, for the operator who must put it in SLUICE_SECRET_KEY.

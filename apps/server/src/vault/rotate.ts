@@ -3,12 +3,14 @@
 import type pg from 'pg';
 import { Keyring, keyIdOf } from './keyring.js';
 import { isSealedJson, sealJsonText } from './sealed-json.js';
+import { openChannelSecret } from '../storage/alerts.js';
 
 export interface RotationResult {
   newKeyId: string;
   secrets: number;
   chunks: number;
   deadLetters: number;
+  alertChannels: number;
 }
 
 /** Re-encrypts under `newKey` everything `current` (with its previous keys) can read. */
@@ -47,8 +49,13 @@ export async function reencryptAll(pool: pg.Pool, current: Keyring, newKey: Buff
     };
     const chunks = await reseal('chunks', 'records');
     const deadLetters = await reseal('dead_letters', 'record');
+    // Alert channel signing secrets: sealed strings (or plain text from before they were sealed).
+    const channels = await client.query<{ id: string; secret: string }>('SELECT id, secret FROM alert_channels FOR UPDATE');
+    for (const r of channels.rows) {
+      await client.query('UPDATE alert_channels SET secret = $2 WHERE id = $1', [r.id, next.sealToString(openChannelSecret(current, r.secret))]);
+    }
     await client.query('COMMIT');
-    return { newKeyId, secrets: secrets.rowCount ?? 0, chunks, deadLetters };
+    return { newKeyId, secrets: secrets.rowCount ?? 0, chunks, deadLetters, alertChannels: channels.rowCount ?? 0 };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw new Error('key rotation failed; nothing was changed', { cause: err });

@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import { z } from 'zod';
 import type { EngineRecord } from '@sluice/shared';
-import { describeUrl, encodePayload, scrubber } from '../consume.js';
+import { connectFailure, describeUrl, encodePayload, scrubber } from '../consume.js';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { RetryPolicySchema } from '../retry.js';
 import { AmqpUrlSchema } from '../source/amqp.js';
@@ -45,6 +45,7 @@ export const amqpSink = defineNode({
     const shared = ctx.connection<Publisher>({
       key: `amqp ${config.url}`,
       async open() {
+        await ctx.checkEgress(config.url);
         const connection = await amqp.connect(config.url, { timeout: 10_000 });
         const publisher: Publisher = { connection, channel: await connection.createConfirmChannel(), returned: new Set(), closedBecause: null };
         const closed = (why: string) => {
@@ -73,7 +74,7 @@ export const amqpSink = defineNode({
         try {
           publisher = await shared.get();
         } catch (err) {
-          return records.map(() => transient(`cannot connect to ${target}: ${scrub((err as Error).message)}`));
+          return records.map(() => connectFailure(err, target, scrub));
         }
         return publish(publisher, records);
       },

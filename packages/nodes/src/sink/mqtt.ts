@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { describeUrl, encodePayload, scrubber } from '../consume.js';
+import { connectFailure, describeUrl, encodePayload, scrubber } from '../consume.js';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { RetryPolicySchema } from '../retry.js';
 import { MqttUrlSchema } from '../source/mqtt.js';
@@ -33,6 +33,7 @@ export const mqttSink = defineNode({
     const shared = ctx.connection<MqttClient>({
       key: `mqtt ${config.url}`,
       async open() {
+        await ctx.checkEgress(config.url);
         const client = mqtt.connect(config.url, { clean: true, connectTimeout: 10_000, reconnectPeriod: 1000, protocolVersion: 4 });
         client.on('error', () => undefined); // reconnects by itself; deliveries meanwhile fail as transient
         await new Promise<void>((resolve, reject) => {
@@ -61,7 +62,7 @@ export const mqttSink = defineNode({
         try {
           client = await shared.get();
         } catch (err) {
-          return records.map(() => transient(`cannot connect to ${target}: ${scrub((err as Error).message)}`));
+          return records.map(() => connectFailure(err, target, scrub));
         }
         // Published while disconnected, a message would wait in the client's queue for the reconnect.
         if (!client.connected) return records.map(() => transient(`not connected to ${target} (reconnecting)`));

@@ -1,6 +1,6 @@
 import { connect, headers, type NatsConnection } from 'nats';
 import { z } from 'zod';
-import { encodePayload, scrubber } from '../consume.js';
+import { connectFailure, encodePayload, scrubber } from '../consume.js';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { RetryPolicySchema } from '../retry.js';
 import { NatsServersSchema, natsServers } from '../source/nats.js';
@@ -32,7 +32,8 @@ export const natsSink = defineNode({
     const shared = ctx.connection<NatsConnection>({
       key: `nats ${config.servers}`,
       async open() {
-        const nc = await connect({ servers: servers.list, timeout: 10_000, name: 'sluice sink.nats', maxReconnectAttempts: -1 });
+        for (const server of servers.list) await ctx.checkEgress(server);
+        const nc = await connect({ servers: servers.list, timeout: 10_000, name: 'sluice sink.nats', maxReconnectAttempts: -1, ignoreClusterUpdates: true });
         void nc.closed().then(() => shared.discard(nc));
         return nc;
       },
@@ -49,7 +50,7 @@ export const natsSink = defineNode({
         try {
           nc = await shared.get();
         } catch (err) {
-          return records.map(() => transient(`cannot connect to ${servers.describe}: ${scrub((err as Error).message)}`));
+          return records.map(() => connectFailure(err, servers.describe, scrub));
         }
         const js = nc.jetstream({ timeout: PUB_ACK_TIMEOUT_MS });
         return Promise.all(

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { describeUrl, scrubber } from '../consume.js';
+import { connectFailure, describeUrl, scrubber } from '../consume.js';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { RetryPolicySchema } from '../retry.js';
 import { RedisUrlSchema } from '../source/redis.js';
@@ -52,6 +52,7 @@ export const redisSink = defineNode({
     const shared = ctx.connection<Redis>({
       key: `redis ${config.url}`,
       async open() {
+        await ctx.checkEgress(config.url);
         // Fail fast while disconnected (the engine retries the records); ioredis reconnects in the background.
         const redis = new Redis(config.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 10_000, commandTimeout: 30_000 });
         redis.on('error', () => undefined);
@@ -79,7 +80,7 @@ export const redisSink = defineNode({
         try {
           redis = await shared.get();
         } catch (err) {
-          return records.map(() => transient(`cannot connect to ${target}: ${scrub((err as Error).message)}`));
+          return records.map(() => connectFailure(err, target, scrub));
         }
         const pipeline = redis.pipeline();
         for (const r of records) {

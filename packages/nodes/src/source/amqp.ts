@@ -1,5 +1,6 @@
 import amqp, { type ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { aborted, decodePayload, describeUrl, MessageBatcher, PayloadFormatSchema, scrubber } from '../consume.js';
 import { defineNode, type SourceMessage } from '../define.js';
 
@@ -8,6 +9,7 @@ export const AmqpUrlSchema = z
   .min(1)
   .max(2000)
   .regex(/^amqps?:\/\//, 'an amqp:// or amqps:// URL')
+  .meta(SECRET_REF_META)
   .describe('The broker, e.g. amqp://user:password@rabbit.example.com:5672/vhost. Its password is never logged nor shown in errors.');
 
 export const amqpSource = defineNode({
@@ -35,13 +37,14 @@ export const amqpSource = defineNode({
     { title: 'Orders queue', config: { url: 'amqp://sluice:secret@rabbit.example.com:5672/%2F', queue: 'orders' } },
     { title: 'Plain-text log lines, small batches', config: { url: 'amqps://rabbit.example.com', queue: 'logs', prefetch: 50, format: 'text' } },
   ],
-  create(config) {
+  create(config, create) {
     const scrub = scrubber(config.url);
     const broker = `${describeUrl(config.url)} queue "${config.queue}"`;
     return {
       kind: 'source',
       check: () => [],
       async consume(ctx) {
+        await create.checkEgress(config.url);
         let connection: amqp.ChannelModel;
         try {
           connection = await amqp.connect(config.url, { timeout: 10_000 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { defineNode, type PullPage, type SourceKey, type WatermarkValue } from '../define.js';
 import { compileExpression, type Expression } from '../jsonata.js';
 import { dataPath, getPath, isPlainObject } from '../path.js';
@@ -39,7 +40,7 @@ const HttpSourceConfigSchema = z
   .object({
     url: z.url({ protocol: /^https?$/ }).describe('The endpoint, e.g. https://api.example.com/v1/orders. Query parameters given here are kept.'),
     method: z.enum(['GET', 'POST']).default('GET').describe('HTTP method. Default GET.'),
-    headers: z.record(z.string(), z.string().max(8000)).default({}).describe('Request headers, e.g. an Authorization token. Their values are never logged nor shown in errors. Default none.'),
+    headers: z.record(z.string(), z.string().max(8000).meta(SECRET_REF_META)).default({}).describe('Request headers, e.g. an Authorization token. Their values are never logged nor shown in errors. Default none.'),
     body: z.unknown().optional().describe('JSON body sent with POST. Default none.'),
     itemsPath: z.string().min(1).max(2000).optional().describe('JSONata expression giving the array of records from the response body, e.g. "data.items". Default: the body itself (an array).'),
     totalPath: z.string().min(1).max(2000).optional().describe('JSONata expression giving the total number of records (a control total) from the first response; else the X-Total-Count header is used when present. Default none.'),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { aborted, decodePayload, describeUrl, MessageBatcher, PayloadFormatSchema, scrubber } from '../consume.js';
 import { defineNode, type SourceMessage } from '../define.js';
 import { dataPath, getPath } from '../path.js';
@@ -10,6 +11,7 @@ export const MqttUrlSchema = z
   .min(1)
   .max(2000)
   .regex(/^(mqtts?|wss?):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL')
+  .meta(SECRET_REF_META)
   .describe('The broker, e.g. mqtt://user:password@broker.example.com:1883. Its password is never logged nor shown in errors.');
 
 /** Mosquitto sends at most 20 unacknowledged QoS 1 messages by default: batches are rarely larger. */
@@ -64,6 +66,7 @@ export const mqttSource = defineNode({
       kind: 'source',
       check: () => [],
       async consume(ctx) {
+        await create.checkEgress(config.url);
         // No reconnects of its own: a lost connection fails the call, and the server reconnects with backoff.
         const client = mqtt.connect(config.url, { clientId, clean: false, reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4 });
         const batcher = new MessageBatcher<Pending>(MAX_BATCH, async (batch) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { defineNode } from '../define.js';
 import { checkPullSettings, pullSettings } from './pull.js';
 import { mysqlDialect, sqlPull, SqlPullShape } from './sql-pull.js';
@@ -17,7 +18,8 @@ export const mysqlSource = defineNode({
         .string()
         .min(1)
         .regex(/^(mysql|mariadb):\/\//, 'a mysql:// URL')
-        .describe('Where to read, e.g. mysql://user:password@host:3306/db. Kept secret: never logged nor shown in errors.'),
+        .meta(SECRET_REF_META)
+        .describe('Where to read, e.g. mysql://user:password@host:3306/db, or a vault secret holding it. Kept secret: never logged nor shown in errors.'),
       ...SqlPullShape,
     })
     .superRefine(checkPullSettings),

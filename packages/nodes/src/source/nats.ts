@@ -1,5 +1,6 @@
 import { AckPolicy, connect, nanos, type JsMsg, type NatsConnection } from 'nats';
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { decodePayload, PayloadFormatSchema, scrubber } from '../consume.js';
 import { defineNode, type SourceMessage } from '../define.js';
 
@@ -8,6 +9,7 @@ export const NatsServersSchema = z
   .min(1)
   .max(2000)
   .regex(/^(nats|tls|wss?):\/\/[^,\s]+(,\s*(nats|tls|wss?):\/\/[^,\s]+)*$/, 'one or more nats:// URLs, separated by commas')
+  .meta(SECRET_REF_META)
   .describe('The NATS servers, comma-separated, e.g. nats://user:password@nats-1.example.com:4222,nats://nats-2.example.com:4222. Passwords are never logged nor shown in errors.');
 
 /** How long one pull waits for messages, ms: also how long stopping can take. */
@@ -47,7 +49,7 @@ export const natsSource = defineNode({
     { title: 'Orders', config: { servers: 'nats://nats.example.com:4222', stream: 'ORDERS', subject: 'orders.>', durable: 'sluice' } },
     { title: 'Two servers, quick redelivery', config: { servers: 'nats://a.example.com:4222,nats://b.example.com:4222', stream: 'EVENTS', subject: 'events.created', durable: 'etl', ackWaitMs: 10_000 } },
   ],
-  create(config) {
+  create(config, create) {
     const scrub = scrubber(...natsServers(config.servers).list);
     const servers = natsServers(config.servers);
     const where = `${servers.describe} stream "${config.stream}"`;
@@ -55,10 +57,11 @@ export const natsSource = defineNode({
       kind: 'source',
       check: () => [],
       async consume(ctx) {
+        for (const server of servers.list) await create.checkEgress(server);
         let nc: NatsConnection;
         try {
           // No reconnects of its own: a lost connection fails the call, and the server reconnects with backoff.
-          nc = await connect({ servers: servers.list, reconnect: false, timeout: 10_000, name: 'sluice source.nats' });
+          nc = await connect({ servers: servers.list, reconnect: false, timeout: 10_000, name: 'sluice source.nats', ignoreClusterUpdates: true });
         } catch (err) {
           throw new Error(`cannot connect to ${servers.describe}: ${scrub((err as Error).message)}`, { cause: err });
         }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { defineNode } from '../define.js';
 import { checkPullSettings, pullSettings } from './pull.js';
 import { postgresDialect, sqlPull, SqlPullShape } from './sql-pull.js';
@@ -17,7 +18,8 @@ export const postgresSource = defineNode({
         .string()
         .min(1)
         .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
-        .describe('Where to read, e.g. postgresql://user:password@host:5432/db. Kept secret: never logged nor shown in errors.'),
+        .meta(SECRET_REF_META)
+        .describe('Where to read, e.g. postgresql://user:password@host:5432/db, or a vault secret holding it. Kept secret: never logged nor shown in errors.'),
       ...SqlPullShape,
     })
     .superRefine(checkPullSettings),

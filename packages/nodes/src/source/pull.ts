@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { Cron } from 'croner';
 import type { PullSettings, WatermarkValue } from '../define.js';
 
@@ -34,7 +35,7 @@ export const PullSettingsShape = {
   notify: z
     .object({
       url: z.url({ protocol: /^https?$/ }).describe('Where the run summary is POSTed (JSON) when a run ends.'),
-      secret: z.string().min(8).max(200).optional().describe('Signs the body: header X-Sluice-Signature: sha256=<HMAC-SHA256 of the body, hex>. Default: unsigned.'),
+      secret: z.string().min(8).max(200).meta(SECRET_REF_META).optional().describe('Signs the body (a value or a vault secret): header X-Sluice-Signature: sha256=<HMAC-SHA256 of the body, hex>. Default: unsigned.'),
       on: z.enum(['always', 'failure']).default('always').describe('always (the default), or only when a run does not succeed.'),
     })
     .optional()

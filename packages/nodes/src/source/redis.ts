@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { decodePayload, describeUrl, PayloadFormatSchema, scrubber } from '../consume.js';
 import { defineNode, type ConsumeContext, type SourceMessage } from '../define.js';
 
@@ -8,6 +9,7 @@ export const RedisUrlSchema = z
   .min(1)
   .max(2000)
   .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+  .meta(SECRET_REF_META)
   .describe('The Redis server, e.g. redis://:password@redis.example.com:6379/0. Its password is never logged nor shown in errors.');
 
 /** How long one XREADGROUP waits for new entries, ms: also how long stopping can take. */
@@ -57,6 +59,7 @@ export const redisSource = defineNode({
       kind: 'source',
       check: () => [],
       async consume(ctx) {
+        await create.checkEgress(config.url);
         // No reconnects of its own: a lost connection fails the call, and the server reconnects with backoff.
         const redis = new Redis(config.url, { connectionName, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 10_000 });
         redis.on('error', () => undefined); // each failed command rejects with the reason

@@ -1,12 +1,10 @@
 import { z } from 'zod';
+import { SECRET_REF_META } from '@sluice/shared';
 import { defineNode } from '../define.js';
 import { compileJsonSchema } from '../json-schema.js';
 
-/**
- * A secret in a node's config. Today the value itself; the vault will add `{ "$secret": name }`
- * as a second form of this one schema.
- */
-const SecretValueSchema = z.string().min(16, 'use a secret of at least 16 characters');
+/** A shared secret in a node's config: the value itself, or `{ "$secret": name }` resolved from the vault. */
+const SecretValueSchema = z.string().min(16, 'use a secret of at least 16 characters').meta(SECRET_REF_META);
 
 /** Who may post records to a webhook source. Besides these, a Sluice API token with flows:ingest on the flow always works. */
 export const WebhookAuthSchema = z

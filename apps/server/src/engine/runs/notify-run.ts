@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Task } from 'graphile-worker';
 import { getRun, loadRun } from '../../storage/runs.js';
-import type { PullCapability } from '@sluice/nodes';
+import { EgressRefusedError, type PullCapability } from '@sluice/nodes';
 import { pullOf, type RunDeps } from './run-pull.js';
 
 export const NotifyRunPayloadSchema = z.object({ runId: z.string().uuid() });
@@ -13,10 +13,11 @@ export function signBody(secret: string, body: string): string {
 }
 
 /**
- * POSTs a finished run's summary to the source's notification webhook. Any answer but 2xx (or no
- * answer within 10 s) throws, and graphile-worker tries again with its growing delay.
+ * POSTs a finished run's summary to the source's notification webhook, through the egress guard.
+ * Any answer but 2xx (or no answer within 10 s) throws, and graphile-worker tries again with its
+ * growing delay; an address the guard refuses is logged and not tried again.
  */
-export function createNotifyRunTask(deps: RunDeps & { fetch?: typeof fetch }): Task {
+export function createNotifyRunTask(deps: RunDeps & { fetch: typeof fetch }): Task {
   return async (rawPayload) => {
     const { runId } = NotifyRunPayloadSchema.parse(rawPayload);
     const row = await loadRun(deps.pool, runId);
@@ -27,7 +28,14 @@ export function createNotifyRunTask(deps: RunDeps & { fetch?: typeof fetch }): T
     const body = JSON.stringify({ event: `run.${run.status}`, run });
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-sluice-event': `run.${run.status}`, 'x-sluice-delivery': runId };
     if (notify.secret) headers['x-sluice-signature'] = signBody(notify.secret, body);
-    const response = await (deps.fetch ?? fetch)(notify.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+    let response: Response;
+    try {
+      response = await deps.fetch(notify.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      if (!(err instanceof EgressRefusedError)) throw err;
+      deps.logger.error({ runId, flowId: row.flowId, nodeId: row.nodeId, reason: err.message }, 'run notification refused by the egress guard; not sent');
+      return;
+    }
     await response.body?.cancel();
     if (!response.ok) throw new Error(`the notification webhook answered ${response.status}`);
   };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type pg from 'pg';
 import type { Task } from 'graphile-worker';
 import { AppError } from '@sluice/shared';
-import { laterWatermark, type PullCapability, type PullPage, type WatermarkValue } from '@sluice/nodes';
+import { EgressRefusedError, laterWatermark, type PullCapability, type PullPage, type WatermarkValue } from '@sluice/nodes';
 import type { PlanCache } from '../../compiler/plan-cache.js';
 import type { IngestService, SourceBatch } from '../../ingest/ingest.js';
 import type { Logger } from '../../logger.js';
@@ -91,6 +91,14 @@ export function createRunPullTask(deps: RunDeps): Task {
 /** A page that kept failing after its retries: the run fails (the job is not tried again). */
 class PageFailure extends Error {}
 
+/** The egress guard refused the source's address: trying the page again cannot help. */
+function refusedByGuard(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof EgressRefusedError) return true;
+  }
+  return false;
+}
+
 async function fetchPages(deps: RunDeps, run: RunRow, pull: PullCapability, pageSize: number, signal: AbortSignal): Promise<void> {
   const base = { watermark: run.watermarkFrom, pageSize, signal };
   const missingMode = run.missingRetried && run.missingKeys !== null && run.missingKeys.length > 0;
@@ -103,6 +111,7 @@ async function fetchPages(deps: RunDeps, run: RunRow, pull: PullCapability, page
         break;
       } catch (err) {
         failures += 1;
+        if (refusedByGuard(err)) throw new PageFailure(`the count was not run: ${(err as Error).message}`, { cause: err });
         if (failures > pull.settings.pageRetries) throw new PageFailure(`the count failed ${failures} times: ${(err as Error).message}`, { cause: err });
         await sleep(Math.min(1000 * 2 ** (failures - 1), 30_000), signal);
       }
@@ -141,6 +150,7 @@ async function fetchPages(deps: RunDeps, run: RunRow, pull: PullCapability, page
         pageNo = committed.pages;
         watermarkTo = committed.watermarkTo;
       }
+      if (refusedByGuard(err)) throw new PageFailure(`page ${pageNo + 1} was not fetched: ${(err as Error).message}`, { cause: err });
       if (failures > pull.settings.pageRetries) throw new PageFailure(`page ${pageNo + 1} failed ${failures} times: ${(err as Error).message}`, { cause: err });
       deps.logger.warn({ runId: run.id, page: pageNo + 1, failures, err: (err as Error).message }, 'page failed; trying again');
       await sleep(Math.min(1000 * 2 ** (failures - 1), 30_000), signal);

@@ -2,9 +2,11 @@ import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type pg from 'pg';
 import type { Task } from 'graphile-worker';
-import { parseRetryAfter, retryDelayMs, type RetryPolicy } from '@sluice/nodes';
+import { EgressRefusedError, parseRetryAfter, retryDelayMs, type RetryPolicy } from '@sluice/nodes';
 import { ALERT_SIGNATURE_HEADER, type AlertNotification } from '@sluice/shared';
 import type { Logger } from '../../logger.js';
+import { openChannelSecret } from '../../storage/alerts.js';
+import type { Keyring } from '../../vault/keyring.js';
 
 /** The job payload: which state change to tell which channel, and the how-manyth try this is. */
 export const SendAlertPayloadSchema = z.object({
@@ -28,7 +30,14 @@ type Outcome = { status: 'delivered' } | { status: 'transient'; message: string;
  * uses; a 4xx or the last attempt ends it, logged. The job itself never fails (graphile-worker's own
  * retries would ignore the policy).
  */
-export function createSendAlertTask(deps: { pool: pg.Pool; logger: Logger }): Task {
+export function createSendAlertTask(deps: {
+  pool: pg.Pool;
+  logger: Logger;
+  /** Opens the channels' sealed signing secrets. */
+  keyring: Keyring;
+  /** The egress guard's fetch: a channel URL on a link-local or unlisted private address is refused. */
+  fetch: typeof fetch;
+}): Task {
   return async (rawPayload, helpers) => {
     const payload = SendAlertPayloadSchema.parse(rawPayload);
     const { rows } = await deps.pool.query(
@@ -54,7 +63,8 @@ export function createSendAlertTask(deps: { pool: pg.Pool; logger: Logger }): Ta
       },
     };
     const body = JSON.stringify(row.format === 'slack' ? slackBody(notification) : notification);
-    const outcome = await deliver(String(row.url), body, signAlertBody(String(row.secret), body), Number(row.timeout_ms));
+    const signature = signAlertBody(openChannelSecret(deps.keyring, String(row.secret)), body);
+    const outcome = await deliver(deps.fetch, String(row.url), body, signature, Number(row.timeout_ms));
     const where = { eventId: payload.eventId, channelId: payload.channelId, flowId: row.flow_id, rule: row.rule, state: row.state, attempt: payload.attempt };
     if (outcome.status === 'delivered') {
       deps.logger.info(where, 'alert notification delivered');
@@ -76,11 +86,11 @@ export function createSendAlertTask(deps: { pool: pg.Pool; logger: Logger }): Ta
   };
 }
 
-async function deliver(url: string, body: string, signature: string, timeoutMs: number): Promise<Outcome> {
+async function deliver(egressFetch: typeof fetch, url: string, body: string, signature: string, timeoutMs: number): Promise<Outcome> {
   const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await egressFetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [ALERT_SIGNATURE_HEADER]: signature },
       body,
@@ -88,6 +98,8 @@ async function deliver(url: string, body: string, signature: string, timeoutMs: 
       signal: timeout,
     });
   } catch (err) {
+    // The guard refused the address: no later try can change that.
+    if (err instanceof EgressRefusedError) return { status: 'permanent', message: `refused by the egress guard: ${err.message}` };
     const cause = (err as { cause?: { code?: string } }).cause?.code;
     return { status: 'transient', message: timeout.aborted ? `timed out after ${timeoutMs} ms` : `could not connect${cause ? ` (${cause})` : ''}` };
   }

@@ -1,5 +1,5 @@
 import { raw, type Request, type Response } from 'express';
-import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, FileUploadQuerySchema, MetricsQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue } from '@sluice/shared';
+import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, FileUploadQuerySchema, MetricsQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue, type Run } from '@sluice/shared';
 import { z } from 'zod';
 import { compileWithSecrets } from '../../compiler/compile-with-secrets.js';
 import { validationContextFactory } from '../../engine/connections.js';
@@ -180,7 +180,32 @@ export function flowRoutes(ctx: ApiContext) {
     async (req, res) => {
       const flowId = flowIdParam(req.params.id);
       const { source } = parseRequest(FileUploadQuerySchema, req.query, 'query');
-      const run = await ingestFile(ctx, flowId, source, req);
+      // Who sent which file into which flow, and how many records it held: never its contents. Who
+      // is taken before the body is read: a file that fails mid-way leaves the request without a socket.
+      const who = whoOf(req, res);
+      const audited = (outcome: 'success' | 'failure', details: Record<string, unknown>) =>
+        ctx.audit.record(who, {
+          action: 'file.upload',
+          outcome,
+          resource: { type: 'flow', id: flowId },
+          details: { nodeId: source ?? null, contentType: req.headers['content-type'] ?? null, bytes, ...details },
+        });
+      // Counted as read: a streamed upload has no Content-Length.
+      let bytes = 0;
+      const counted = async function* (body: AsyncIterable<Buffer>) {
+        for await (const part of body) {
+          bytes += part.length;
+          yield part;
+        }
+      };
+      let run: Run;
+      try {
+        run = await ingestFile(ctx, flowId, source, counted(req));
+      } catch (err) {
+        await audited('failure', { error: err instanceof AppError ? err.code : 'internal' });
+        throw err;
+      }
+      await audited('success', { nodeId: run.nodeId, runId: run.id, status: run.status, fetched: run.fetched, delivered: run.delivered, deadLettered: run.deadLettered });
       res.status(201).json(run);
     },
   );

@@ -74,6 +74,7 @@ export function runRoutes(ctx: ApiContext) {
     if (!pull) throw new AppError('invalid_input', `node "${nodeId}" is not a pull source of the deployed flow`, { details: { path: 'nodeId' } });
     const run = await startRun(ctx.pool, { flowId, nodeId, version, trigger: 'manual', settings: pull.settings });
     if (!run) throw new AppError('conflict', `the previous run of "${nodeId}" is still going (this source skips overlapping runs)`);
+    await ctx.audit.recordRequest(req, res, { action: 'run.start', outcome: 'success', resource: { type: 'flow', id: flowId }, details: { runId: run.id, nodeId, version } });
     res.status(201).json(run);
   });
 
@@ -84,7 +85,9 @@ export function runRoutes(ctx: ApiContext) {
     const { sources } = await pullSources(flowId);
     const pull = sources.get(run.nodeId);
     if (!pull?.fetchKeys) throw new AppError('conflict', `source "${run.nodeId}" cannot fetch records by key`);
-    res.json(await reopenForMissing(ctx.pool, flowId, runId, pull.settings.timeoutSeconds));
+    const reopened = await reopenForMissing(ctx.pool, flowId, runId, pull.settings.timeoutSeconds);
+    await ctx.audit.recordRequest(req, res, { action: 'run.retry_missing', outcome: 'success', resource: { type: 'flow', id: flowId }, details: { runId, nodeId: run.nodeId, missing: run.missing } });
+    res.json(reopened);
   });
 
   return router.router;

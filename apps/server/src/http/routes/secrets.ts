@@ -1,3 +1,4 @@
+import { auditSecretChange } from '../../audit/index.js';
 import { AppError, PutSecretBodySchema, SecretNameSchema } from '@sluice/shared';
 import type { ApiContext } from '../context.js';
 import { parseRequest } from '../validate.js';
@@ -26,6 +27,7 @@ export function secretRoutes(ctx: ApiContext) {
     const body = parseRequest(PutSecretBodySchema, req.body);
     const created = await ctx.vault.put(name, body.value, principalOf(res).user.id);
     ctx.secretsChanged();
+    await auditSecretChange(ctx.audit, req, res, created ? 'create' : 'update', name);
     ctx.logger.info({ secret: name, created, by: principalOf(res).user.id }, created ? 'secret created' : 'secret replaced');
     res.status(created ? 201 : 200).json({ name, set: true });
   });
@@ -34,6 +36,7 @@ export function secretRoutes(ctx: ApiContext) {
     const name = nameParam(req.params.name);
     if (!(await ctx.vault.delete(name))) throw new AppError('not_found', `no secret named "${name}"`);
     ctx.secretsChanged();
+    await auditSecretChange(ctx.audit, req, res, 'delete', name);
     ctx.logger.info({ secret: name, by: principalOf(res).user.id }, 'secret deleted');
     res.status(204).end();
   });
