@@ -61,6 +61,7 @@ const pure = ['map', 'rules', 'mask'].map((id) => {
     postgres: noIo,
     mysql: noIo,
     connection: noIo,
+    checkEgress: noIo,
     fetch,
   });
   if (runtime.kind !== 'pure') throw new Error(`${id} is not a pure node`);
