@@ -17,7 +17,8 @@ export function AlertChannels() {
       { name, url, format },
       {
         onSuccess: (created) => {
-          setSecret(created.secret);
+          // Only a secret Sluice generated comes back (once); one the admin typed is never answered.
+          setSecret(created.secret ?? null);
           setName('');
           setUrl('');
         },
