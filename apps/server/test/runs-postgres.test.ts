@@ -182,7 +182,11 @@ describe('source.postgres runs', () => {
       // Refused once (503), then delivered on graphile-worker's retry.
       const note = await waitFor('the notification, retried', async () => received[1], 60_000);
       expect(JSON.parse(note.body)).toMatchObject({ event: 'run.succeeded', run: { id: run.id, fetched: 120, delivered: 120, status: 'succeeded' } });
-      expect(note.headers['x-sluice-signature']).toBe(`sha256=${createHmac('sha256', secret).update(note.body).digest('hex')}`);
+      // The same signature as alert notifications: a timestamp, and an HMAC over it and the body.
+      const signature = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(note.headers['x-sluice-signature']));
+      expect(signature).not.toBeNull();
+      expect(Math.abs(Date.now() / 1000 - Number(signature![1]))).toBeLessThan(300);
+      expect(signature![2]).toBe(createHmac('sha256', secret).update(`${signature![1]}.${note.body}`).digest('hex'));
       expect(received[0]!.body).toBe(note.body);
     } finally {
       receiver.closeAllConnections();

@@ -1,16 +1,11 @@
-import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { signWebhookBody, WEBHOOK_SIGNATURE_HEADER } from '../webhook-signature.js';
 import type { Task } from 'graphile-worker';
 import { getRun, loadRun } from '../../storage/runs.js';
 import { EgressRefusedError, type PullCapability } from '@sluice/nodes';
 import { pullOf, type RunDeps } from './run-pull.js';
 
 export const NotifyRunPayloadSchema = z.object({ runId: z.string().uuid() });
-
-/** The signature header of a notification: `sha256=` and the hex HMAC-SHA256 of the body with the source's secret. */
-export function signBody(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
 
 /**
  * POSTs a finished run's summary to the source's notification webhook, through the egress guard.
@@ -27,7 +22,7 @@ export function createNotifyRunTask(deps: RunDeps & { fetch: typeof fetch }): Ta
     const run = await getRun(deps.pool, row.flowId, runId);
     const body = JSON.stringify({ event: `run.${run.status}`, run });
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-sluice-event': `run.${run.status}`, 'x-sluice-delivery': runId };
-    if (notify.secret) headers['x-sluice-signature'] = signBody(notify.secret, body);
+    if (notify.secret) headers[WEBHOOK_SIGNATURE_HEADER] = signWebhookBody(notify.secret, body);
     let response: Response;
     try {
       response = await deps.fetch(notify.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });

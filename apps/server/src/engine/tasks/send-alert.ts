@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { signWebhookBody } from '../webhook-signature.js';
 import type pg from 'pg';
 import type { Task } from 'graphile-worker';
 import { EgressRefusedError, parseRetryAfter, retryDelayMs, type RetryPolicy } from '@sluice/nodes';
@@ -15,12 +15,6 @@ export const SendAlertPayloadSchema = z.object({
   attempt: z.number().int().min(1),
 });
 export type SendAlertPayload = z.infer<typeof SendAlertPayloadSchema>;
-
-/** `t=<unix s>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: receivers recompute it and reject stale `t`. */
-export function signAlertBody(secret: string, body: string, unixSeconds = Math.floor(Date.now() / 1000)): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
-}
 
 type Outcome = { status: 'delivered' } | { status: 'transient'; message: string; retryAfterMs?: number } | { status: 'permanent'; message: string };
 
@@ -63,7 +57,7 @@ export function createSendAlertTask(deps: {
       },
     };
     const body = JSON.stringify(row.format === 'slack' ? slackBody(notification) : notification);
-    const signature = signAlertBody(openChannelSecret(deps.keyring, String(row.secret)), body);
+    const signature = signWebhookBody(openChannelSecret(deps.keyring, String(row.secret)), body);
     const outcome = await deliver(deps.fetch, String(row.url), body, signature, Number(row.timeout_ms));
     const where = { eventId: payload.eventId, channelId: payload.channelId, flowId: row.flow_id, rule: row.rule, state: row.state, attempt: payload.attempt };
     if (outcome.status === 'delivered') {
