@@ -7,7 +7,8 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, Graph, ServerToClientEvents } from '@sluice/shared';
 import { startSluice, type Sluice } from '../src/sluice.js';
 import { deleteExpiredSignatures } from '../src/ingest/source-auth.js';
-import { LIVE_CACHE_MS } from '../src/auth/revocations.js';
+import pg from 'pg';
+import { FALLBACK_CACHE_MS, LIVE_CACHE_MS, RevocationListener, type Revocation } from '../src/auth/revocations.js';
 import { api, deployFlow, quietLogger, startTestSluice, TEST_DATA_DIR, waitFor, type TestSluice } from './harness.js';
 import { evenFlow } from './fixtures.js';
 
@@ -243,6 +244,49 @@ describe('authentication across server processes', () => {
       expect(denied[0].details).toMatchObject({ status: 403, event: 'subscribe', needs: 'flows:read' });
     } finally {
       if (!stopped) await third.close();
+    }
+  });
+
+  it('hears revocations made outside the API too, and trusts caches for a second only while its connection is down', async () => {
+    const pool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+    pool.on('error', () => {});
+    const listener = new RevocationListener(pool, quietLogger, 1500);
+    const heard: Revocation[] = [];
+    listener.onRevocation((r) => heard.push(r));
+    try {
+      expect(listener.cacheMs()).toBe(FALLBACK_CACHE_MS);
+      await listener.start();
+      expect(listener.live).toBe(true);
+      expect(listener.cacheMs()).toBe(LIVE_CACHE_MS);
+      expect(heard).toEqual([{ kind: 'all' }]);
+
+      // Revoked by hand in psql: announced all the same.
+      await createUser('scripted@test.local', 'flow_designer');
+      await tokenOf('scripted@test.local', 'cron');
+      const { rows } = await t.pool.query(`UPDATE api_tokens SET revoked_at = now() WHERE name = 'cron' RETURNING token_hash, user_id`);
+      await waitFor('the announcement', async () => heard.find((r) => r.kind === 'token'), 10_000, 20);
+      expect(heard.find((r) => r.kind === 'token')).toEqual({ kind: 'token', tokenHash: rows[0].token_hash, userId: rows[0].user_id });
+      // Using a token (last_used_at) announces nothing.
+      const count = heard.length;
+      await t.pool.query(`UPDATE api_tokens SET last_used_at = now() WHERE name = 'cron'`);
+      await t.pool.query('SELECT pg_notify($1, $2)', ['sluice_auth', JSON.stringify({ kind: 'user', userId: 'marker' })]);
+      await waitFor('the marker', async () => heard.find((r) => r.kind === 'user' && r.userId === 'marker'), 10_000, 20);
+      expect(heard.slice(count)).toEqual([{ kind: 'user', userId: 'marker' }]);
+
+      // The connection drops: a second's trust until it is back, then everything is forgotten.
+      const { rows: mine } = await t.pool.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN sluice_auth' ORDER BY backend_start DESC LIMIT 1`,
+      );
+      await t.pool.query('SELECT pg_terminate_backend($1)', [mine[0]!.pid]);
+      await waitFor('the listener to notice', async () => (listener.live ? undefined : true), 10_000, 20);
+      expect(listener.cacheMs()).toBe(FALLBACK_CACHE_MS);
+      const before = heard.length;
+      await waitFor('the listener to be back', async () => (listener.live ? true : undefined), 10_000, 50);
+      expect(listener.cacheMs()).toBe(LIVE_CACHE_MS);
+      expect(heard.slice(before)).toEqual([{ kind: 'all' }]);
+    } finally {
+      await listener.close();
+      await pool.end();
     }
   });
 });

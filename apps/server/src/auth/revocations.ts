@@ -68,6 +68,10 @@ export class RevocationListener {
     let client: pg.PoolClient | null = null;
     try {
       client = await this.pool.connect();
+      if (this.closed) {
+        client.release();
+        return;
+      }
       const mine = client;
       this.client = mine;
       mine.on('notification', (msg) => {
