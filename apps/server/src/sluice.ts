@@ -16,6 +16,7 @@ import { Relay } from './realtime/relay.js';
 import { createDb, createPool } from './storage/db.js';
 import { applyMigrations } from './storage/migrate.js';
 import { Authenticator } from './auth/authenticate.js';
+import { RevocationListener } from './auth/revocations.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { LoginLimiter } from './auth/rate-limit.js';
 import type { RouteDeclaration } from './http/route-table.js';
@@ -124,13 +125,19 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   let url: string | null = null;
   let routeInfo: Sluice['routes'] = null;
   let ingestRequests: IngestRequestCounter | null = null;
+  let revocations: RevocationListener | null = null;
+  let sourceAuth: SourceAuthenticator | null = null;
   if (options.role === 'server' || options.role === 'all') {
     await ensureFirstAdmin(pool, { ...options.admin, dataDir: options.dataDir ?? '.sluice' }, logger);
-    const auth = new Authenticator(pool);
+    // Revocations announced by any process (or by SQL) reach this one's caches and sockets at once.
+    revocations = new RevocationListener(pool, logger);
+    const auth = new Authenticator(pool, revocations);
     const routes: RouteDeclaration[] = [];
     const dataDir = options.dataDir ?? '.sluice';
     const keyPepper = loadKeyPepper(options.keyPepper, dataDir);
     audit = new AuditLog(pool, logger, options.auditCoalesceMs);
+    sourceAuth = new SourceAuthenticator(pool, keyPepper, egressFetch, revocations, logger);
+    sourceAuth.start();
     ingestRequests = new IngestRequestCounter(pool, logger);
     ingestRequests.start();
     const app = createHttpApp({
@@ -140,7 +147,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       tls: tls !== null,
       clientCertificates: tls?.ca !== undefined,
       audit,
-      sourceAuth: new SourceAuthenticator(pool, keyPepper, egressFetch),
+      sourceAuth,
       keyPepper,
       corsOrigins: options.corsOrigins ?? [],
       vault,
@@ -168,8 +175,9 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
         )
       : http.createServer(app);
     server.keepAliveTimeout = 65_000;
-    relay = new Relay(server, pool, db, auth, logger);
+    relay = new Relay(server, pool, db, auth, logger, audit, revocations);
     await relay.start();
+    await revocations.start();
     const host = options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
@@ -190,6 +198,8 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       await alerts.stop();
       // Stop taking requests first, then let the worker finish or hand back its jobs.
       if (relay) await relay.close();
+      if (revocations) await revocations.close();
+      sourceAuth?.stop();
       if (server) {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));

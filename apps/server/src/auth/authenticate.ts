@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { mayGrant, ROLE_PERMISSIONS, type Permission, type Role, type User } from '@sluice/shared';
 import { sha256 } from './crypto.js';
 import { findSession, findToken, grantedFlows } from './store.js';
+import type { Revocation, RevocationListener } from './revocations.js';
 
 /** The caller of a request or socket, once authenticated. */
 export interface Principal {
@@ -49,17 +50,25 @@ function bearer(headers: IncomingHttpHeaders): string | undefined {
   return match?.[1];
 }
 
-/** API tokens are looked up at most every 10 s per process: ingest must not pay a query per request. */
-const TOKEN_CACHE_MS = 10_000;
-
 /**
  * Finds who is calling from the headers: an `Authorization: Bearer` API token, else the session
  * cookie. Null when neither is present or valid.
+ *
+ * API tokens are cached (ingest must not pay a query per request) for as long as the revocation
+ * listener says: a minute while revocations are announced — they evict at once, in every process —
+ * and a second while its connection is down. Sessions are looked up on every request.
  */
 export class Authenticator {
   private readonly tokens = new Map<string, { at: number; principal: Principal | null }>();
+  /** Bumped by every revocation: a lookup that began before one does not fill the cache. */
+  private generation = 0;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly revocations: RevocationListener,
+  ) {
+    revocations.onRevocation((r) => this.forget(r));
+  }
 
   async fromHeaders(headers: IncomingHttpHeaders): Promise<Principal | null> {
     const token = bearer(headers);
@@ -69,16 +78,35 @@ export class Authenticator {
     return null;
   }
 
-  /** Forget a revoked token at once in this process (others forget it within the cache time). */
+  /** Forget a revoked token at once in this process (the announcement reaches the others). */
   forgetToken(tokenHash: string): void {
+    this.generation += 1;
     this.tokens.delete(tokenHash);
+  }
+
+  private forget(revocation: Revocation): void {
+    this.generation += 1;
+    switch (revocation.kind) {
+      case 'token':
+        this.tokens.delete(revocation.tokenHash);
+        break;
+      case 'user':
+        for (const [key, cached] of this.tokens) if (cached.principal?.user.id === revocation.userId) this.tokens.delete(key);
+        break;
+      case 'all':
+        this.tokens.clear();
+        break;
+      default:
+        break; // sessions are not cached; source keys are the source authenticator's
+    }
   }
 
   private async fromToken(token: string): Promise<Principal | null> {
     if (token.length > 200) return null;
     const key = sha256(token);
     const cached = this.tokens.get(key);
-    if (cached && Date.now() - cached.at < TOKEN_CACHE_MS) return cached.principal;
+    if (cached && Date.now() - cached.at < this.revocations.cacheMs()) return cached.principal;
+    const generation = this.generation;
     const found = await findToken(this.pool, token);
     let principal: Principal | null = null;
     // A token never carries more than its owner may grant now (after a demotion, say).
@@ -96,6 +124,8 @@ export class Authenticator {
         flowIds: role === 'data_producer' ? new Set(found.flowIds.length ? found.flowIds : await grantedFlows(this.pool, found.user.id)) : null,
       };
     }
+    // What was read before a revocation arrived may be what it revoked: answer with it, keep it not.
+    if (generation !== this.generation) return principal;
     if (this.tokens.size > 10_000) this.tokens.clear();
     this.tokens.set(key, { at: Date.now(), principal });
     return principal;
@@ -120,4 +150,3 @@ export class Authenticator {
   }
 }
 
-export const authenticate = (pool: pg.Pool) => new Authenticator(pool);

@@ -1,6 +1,7 @@
 // Live numbers: workers flush stats and NOTIFY; every server process LISTENs and relays fresh
 // figures to the sockets subscribed to that flow, so any number of servers and workers can share
-// one database.
+// one database. Sockets authenticate like the REST API; refusals are audited (coalesced), and a
+// socket whose session, token or user is revoked anywhere is checked again and dropped at once.
 import type http from 'node:http';
 import type https from 'node:https';
 import type pg from 'pg';
@@ -12,6 +13,8 @@ import { getFlow } from '../storage/flows.js';
 import { loadFlowStats } from '../storage/stats.js';
 import type { Logger } from '../logger.js';
 import { can, type Authenticator, type Principal } from '../auth/authenticate.js';
+import type { Revocation, RevocationListener } from '../auth/revocations.js';
+import type { AuditLog, AuditWho } from '../audit/audit-log.js';
 import { maskersFor, mayReadPii } from '../pii/masking.js';
 
 /** Fewest ms between two stats pushes for one flow. */
@@ -31,22 +34,33 @@ export class Relay {
     private readonly db: Db,
     private readonly auth: Authenticator,
     private readonly logger: Logger,
+    private readonly audit: AuditLog,
+    revocations: RevocationListener,
   ) {
     this.io = new Server(server, { serveClient: false, cors: { origin: false } });
     // The same credentials as the REST API: the session cookie, or an API token in `auth.token`.
     this.io.use((socket, next) => {
-      const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-      const headers = typeof token === 'string' ? { authorization: `Bearer ${token}` } : socket.request.headers;
       this.auth
-        .fromHeaders(headers)
+        .fromHeaders(credentialsOf(socket))
         .then((principal) => {
-          if (!principal) return next(new Error('unauthorized: sign in or pass an API token as auth.token'));
+          if (!principal) {
+            // Like an HTTP 401: audited, one entry per address and window however often a client retries.
+            const who = socketWho(socket, null);
+            this.audit.recordBounded(`socket-denied:${who.sourceIp}`, who, {
+              action: 'auth.denied',
+              outcome: 'failure',
+              resource: { type: 'socket', id: 'connect' },
+              details: { status: 401, transport: 'websocket', credentials: socketCredentialKind(socket) },
+            });
+            return next(new Error('unauthorized: sign in or pass an API token as auth.token'));
+          }
           socket.data.principal = principal;
           next();
         })
         .catch((err: unknown) => next(err instanceof Error ? err : new Error(String(err))));
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
+    revocations.onRevocation((revocation) => void this.onRevocation(revocation));
   }
 
   async start(): Promise<void> {
@@ -63,6 +77,14 @@ export class Relay {
       const { flowId } = parsed.data;
       const principal = socket.data.principal as Principal | undefined;
       if (!can(principal ?? null, 'flows:read')) {
+        // Like an HTTP 403: audited, coalesced per user.
+        const who = socketWho(socket, principal ?? null);
+        this.audit.recordBounded(`socket-denied:${who.userId ?? who.sourceIp}:subscribe`, who, {
+          action: 'auth.denied',
+          outcome: 'denied',
+          resource: { type: 'flow', id: flowId },
+          details: { status: 403, transport: 'websocket', event: 'subscribe', needs: 'flows:read' },
+        });
         ack?.({ ok: false, error: 'your role may not watch flows (it needs flows:read)' });
         return;
       }
@@ -79,6 +101,38 @@ export class Relay {
       const parsed = SubscribeSchema.safeParse(raw);
       if (parsed.success) await socket.leave(room(parsed.data.flowId));
     });
+  }
+
+  /**
+   * A revocation somewhere: the sockets it may concern authenticate again with the credentials they
+   * came with (the caches have forgotten them by now), and are dropped if those no longer pass or
+   * now carry another role. A logged-out session's sockets are dropped without asking.
+   */
+  private async onRevocation(revocation: Revocation): Promise<void> {
+    if (revocation.kind === 'source') return;
+    for (const socket of this.io.of('/').sockets.values()) {
+      const principal = socket.data.principal as Principal | undefined;
+      if (!principal) continue;
+      if (revocation.kind === 'session') {
+        if (principal.sessionIdHash === revocation.sessionHash) this.drop(socket, 'session ended');
+        continue;
+      }
+      if (revocation.kind !== 'all' && principal.user.id !== revocation.userId) continue;
+      if (revocation.kind === 'token' && principal.via !== 'token') continue;
+      try {
+        const fresh = await this.auth.fromHeaders(credentialsOf(socket));
+        if (!fresh || fresh.role !== principal.role) this.drop(socket, 'credentials revoked or changed');
+        else socket.data.principal = fresh;
+      } catch (err) {
+        this.logger.warn({ err }, 'could not check a socket again after a revocation; dropping it');
+        this.drop(socket, 'could not check the credentials again');
+      }
+    }
+  }
+
+  private drop(socket: Socket, reason: string): void {
+    this.logger.info({ reason, socketId: socket.id }, 'dropping a socket');
+    socket.disconnect(true);
   }
 
   private async listen(): Promise<void> {
@@ -172,4 +226,25 @@ export class Relay {
       listener.release(true);
     }
   }
+}
+
+/** The credentials a socket came with: an API token in `auth.token`, else its handshake's headers (the cookie). */
+function credentialsOf(socket: Socket): http.IncomingHttpHeaders {
+  const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' ? { authorization: `Bearer ${token}` } : socket.request.headers;
+}
+
+/** What a refused socket tried, for the audit entry: the kind of credential, never its value. */
+function socketCredentialKind(socket: Socket): 'token' | 'cookie' | 'none' {
+  if (typeof (socket.handshake.auth as { token?: unknown } | undefined)?.token === 'string') return 'token';
+  return socket.request.headers.cookie ? 'cookie' : 'none';
+}
+
+function socketWho(socket: Socket, principal: Principal | null): AuditWho {
+  return {
+    userId: principal?.user.id ?? null,
+    actor: principal ? (principal.tokenName ? `${principal.user.email} (token "${principal.tokenName}")` : principal.user.email) : null,
+    sourceIp: socket.handshake.address || null,
+    correlationId: null,
+  };
 }

@@ -285,6 +285,22 @@ export const sourceApiKeys = pgTable(
 );
 
 /**
+ * Signatures of accepted HMAC-signed ingest requests, kept until their timestamp can no longer pass
+ * the ±5 min check: a signed request replayed to any server process conflicts here and is refused.
+ * Only a SHA-256 of (source, signature) is kept, never the secret; expired rows are deleted by every
+ * server every minute.
+ */
+export const ingestSignatures = pgTable(
+  'ingest_signatures',
+  {
+    /** SHA-256 hex of `<flow id>/<node id>/<signature>`. */
+    signatureHash: text('signature_hash').primaryKey(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('ingest_signatures_expires_idx').on(t.expiresAt)],
+);
+
+/**
  * The vault: secret values AES-256-GCM encrypted (see vault/keyring.ts), never returned by the API.
  * `key_id` names the key that encrypted the row, so rotation can find what it has not re-encrypted yet.
  */

@@ -153,15 +153,24 @@ export function flowRoutes(ctx: ApiContext) {
       const flowId = flowIdParam(req.params.id);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const hmac = res.locals.sourceHmac as { nodeId: string; auth: Extract<WebhookAuth, { type: 'hmac' }> } | undefined;
+      let signatureKey: string | null = null;
       if (hmac) {
-        const check = ctx.sourceAuth.checkHmac(hmac.auth, req.headers, body);
+        const check = await ctx.sourceAuth.checkHmac(flowId, hmac.nodeId, hmac.auth, req.headers, body);
         if (!check.ok) throw refuseSource(req, res, flowId, hmac.nodeId, 'hmac', check.reason, check.message);
+        signatureKey = check.signatureKey;
       }
       const correlation = req.headers['x-correlation-id'];
       const correlationId = typeof correlation === 'string' && correlation.trim() !== '' ? correlation.trim().slice(0, 200) : undefined;
       const source = typeof req.query.source === 'string' ? req.query.source : undefined;
-      const result = await ctx.ingest.ingest({ flowId, body, contentType: req.headers['content-type'], correlationId, sourceNodeId: source });
-      res.status(202).json(result);
+      try {
+        const result = await ctx.ingest.ingest({ flowId, body, contentType: req.headers['content-type'], correlationId, sourceNodeId: source });
+        res.status(202).json(result);
+      } catch (err) {
+        // Refused before anything was written (429, a bad body): the producer may send the same signed
+        // request again. Not after an internal or database error, where a commit may have happened.
+        if (signatureKey && err instanceof AppError && err.code !== 'internal' && err.code !== 'unavailable') await ctx.sourceAuth.releaseSignature(signatureKey).catch((releaseErr: unknown) => ctx.logger.warn({ err: releaseErr }, 'could not release an ingest signature'));
+        throw err;
+      }
     },
   );
 
