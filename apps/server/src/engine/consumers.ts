@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { PlanCache } from '../compiler/plan-cache.js';
 import type { IngestService, SourceRejects } from '../ingest/ingest.js';
 import type { Logger } from '../logger.js';
+import { isDatabaseRefusal } from '../storage/db-errors.js';
 import { acquireLeases, deployedFlows, releaseLease, renewLeases, setConsumerState, type ConsumerKey } from '../storage/source-consumers.js';
 
 export interface ConsumerOptions {
@@ -221,6 +222,8 @@ export class ConsumerSupervisor {
             continue;
           }
           if (err instanceof AppError && err.code === 'invalid_input') return err;
+          // Postgres refused the data itself (a string jsonb cannot hold): sending it again will not help.
+          if (isDatabaseRefusal(err)) return new AppError('invalid_input', `the database refused this data: ${innermostMessage(err)}`);
           throw err;
         }
       }
@@ -250,6 +253,12 @@ function refusalReason(err: AppError): string {
   const first = (err.details as { errors?: { path?: string; message?: string }[] } | undefined)?.errors?.[0];
   if (first?.message) return `refused by the source's check${first.path ? ` at ${first.path}` : ''}: ${first.message}`;
   return err.message;
+}
+
+function innermostMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown };
+  for (let depth = 0; e.cause instanceof Error && depth < 5; depth++) e = e.cause;
+  return e.message ?? String(err);
 }
 
 function retryAfterMs(err: AppError): number {
