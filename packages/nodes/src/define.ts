@@ -213,6 +213,17 @@ export interface FileSettings {
   timeoutSeconds: number;
 }
 
+/** Where a file source reads files on its own: a server folder, on a schedule. */
+export interface FolderSettings {
+  /** Absolute path (the server keeps it under SLUICE_FILE_ROOT). */
+  path: string;
+  /** Glob on file names, e.g. "*.csv". */
+  pattern: string;
+  /** Cron expression; none: the folder is read only when asked. */
+  schedule?: string;
+  timezone?: string;
+}
+
 export type NodeRuntime =
   | {
       kind: 'source';
@@ -224,6 +235,8 @@ export type NodeRuntime =
       pull?: PullCapability;
       /** Present on sources that take uploaded files (POST /api/flows/:id/files). */
       file?: FileSettings;
+      /** Present on file sources that read a server folder on a schedule. */
+      folder?: FolderSettings;
       /**
        * A consuming source: connects, hands batches to `ctx.accept`, acknowledges after each resolves,
        * and runs until `ctx.signal` aborts (then closes and resolves). Rejects when the connection is
