@@ -201,4 +201,72 @@ describe('files read from a folder on a schedule', () => {
     expect((await fs.readdir(folder)).sort()).toEqual(['done', 'notes.txt', 'processing']);
     expect(await fs.readdir(path.join(folder, 'processing'))).toEqual([]);
   });
+
+  /** One schedule tick at `now`, as the worker's crontab runs it. */
+  async function tickRunsAt(now: Date): Promise<void> {
+    const tickPool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+    const externals = new ExternalPools(egressPolicy(['127.0.0.1']));
+    try {
+      await tickRuns({ pool: tickPool, plans: testPlanCache(tickPool, externals), logger: quietLogger }, now);
+    } finally {
+      await externals.closeAll();
+      await tickPool.end();
+    }
+  }
+
+  /** Resolves once the queued folder jobs have run. */
+  async function waitForScan(): Promise<void> {
+    await waitFor('the folder job to run', async () => {
+      const { rows } = await t.pool.query(`SELECT count(*)::int AS n FROM graphile_worker.jobs WHERE task_identifier = 'scan_folder'`);
+      return rows[0].n === 0 ? true : undefined;
+    }, 60_000, 100);
+  }
+
+  it('skips a file still being written until its size holds, and moves a file that cannot be read to failed/ with the reason', { timeout: 120_000 }, async () => {
+    const folder = path.join(root, 'json');
+    await fs.mkdir(folder);
+    await fs.writeFile(path.join(folder, 'bad.json'), '{"id": 1, "name": "not an array"}');
+    const growing = path.join(folder, 'growing.json');
+    await fs.writeFile(growing, '[');
+    let n = 0;
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        n += 1;
+        await fs.appendFile(growing, `{"id": ${n}, "name": "row ${n}"},`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const flow = await deployFlow(t, {
+      name: 'json drop folder',
+      nodes: [
+        { id: 'file', type: 'source.file', config: { format: 'json', folder, pattern: '*.json', schedule: '*/5 * * * *' }, position: { x: 0, y: 0 } },
+        { id: 'out', type: 'sink.postgres', config: { connectionString: sink.url, table: 'from_json_folder', columns: [{ name: 'id', type: 'integer' }, { name: 'name' }] }, position: { x: 300, y: 0 } },
+      ],
+      edges: [{ id: 'e1', source: 'file', sourcePort: 'out', target: 'out' }],
+    });
+    // Every 5 minutes: tick at a schedule time by asking for one that is due now.
+    const due = new Date(Math.floor(Date.now() / 300_000) * 300_000 + 30_000);
+    await tickRunsAt(due);
+    await waitForScan();
+    writing = false;
+    await writer;
+    // The growing file was left where it was; the bad one failed with its reason beside it.
+    expect((await fs.readdir(folder)).sort()).toEqual(['failed', 'growing.json', 'processing']);
+    expect((await fs.readdir(path.join(folder, 'failed'))).sort()).toEqual(['bad.json', 'bad.json.error.txt']);
+    expect(await fs.readFile(path.join(folder, 'failed', 'bad.json.error.txt'), 'utf8')).toMatch(/not an array|array/i);
+
+    // Finished: the next schedule time takes it in whole.
+    await fs.appendFile(growing, `{"id": 0, "name": "last"}]`);
+    await tickRunsAt(new Date(due.getTime() + 300_000));
+    await waitForScan();
+    expect(await fs.readdir(path.join(folder, 'done'))).toEqual(['growing.json']);
+    const runs = await waitFor('the runs to finish', async () => {
+      const res = await t.api<{ items: Run[] }>('GET', `/api/flows/${flow.id}/runs`);
+      return res.body.items.length === 2 && res.body.items.every((r) => r.status !== 'running') ? res.body.items : undefined;
+    }, 60_000);
+    expect(runs.map((r) => r.status).sort()).toEqual(['failed', 'succeeded']);
+    const { rows } = await sinkPool.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM from_json_folder');
+    expect(rows[0]).toEqual({ n: n + 1, ids: n + 1 });
+  });
 });
