@@ -153,7 +153,8 @@ export class IngestService {
       };
     });
     const written = await insertSourceDeadLetters(this.pool, { flowId: rejects.flowId, version: target.version, nodeId: rejects.sourceNodeId }, letters);
-    this.logger?.warn({ flowId: rejects.flowId, nodeId: rejects.sourceNodeId, deadLettered: written, reason: rejects.items[0]?.reason }, 'messages the source could not take were dead-lettered');
+    // Counts only: a reason can quote the message body, which is record data.
+    this.logger?.warn({ flowId: rejects.flowId, nodeId: rejects.sourceNodeId, deadLettered: written }, 'messages the source could not take were dead-lettered');
     return written;
   }
 
