@@ -36,6 +36,8 @@ export const ConfigSchema = z.object({
   keyPepper: z.string().min(16, 'SLUICE_KEY_PEPPER needs at least 16 characters').optional(),
   /** SLUICE_EGRESS_ALLOW: comma-separated private addresses, CIDRs or host names that outbound requests may reach. Default none. */
   egressAllow: z.array(z.string()).default([]),
+  /** SLUICE_FILE_ROOT: file sources may read folders under this only. Default `<dataDir>/inbox`. */
+  fileRoot: z.string().min(1).optional(),
   /** SLUICE_CORS_ORIGINS: comma-separated origins allowed to call the API from a browser. Default none (CORS closed). */
   corsOrigins: z.array(z.string().url()).default([]),
   /** How often the alert rules are evaluated (by one process at a time), ms. Default 15000. */
@@ -66,6 +68,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     logLevel: env.LOG_LEVEL || undefined,
     egressAllow: list(env.SLUICE_EGRESS_ALLOW),
     corsOrigins: list(env.SLUICE_CORS_ORIGINS),
+    fileRoot: env.SLUICE_FILE_ROOT ? path.resolve(env.SLUICE_FILE_ROOT) : undefined,
     alertIntervalMs: env.SLUICE_ALERT_INTERVAL_MS || undefined,
     adminEmail: env.SLUICE_ADMIN_EMAIL || undefined,
     adminPassword: env.SLUICE_ADMIN_PASSWORD || undefined,

@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       keyPepper: config.keyPepper,
       egressAllow: config.egressAllow,
       corsOrigins: config.corsOrigins,
+      fileRoot: config.fileRoot,
     });
   } catch (err) {
     // Do not leave the embedded Postgres running behind a failed start.

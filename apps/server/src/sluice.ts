@@ -10,6 +10,7 @@ import { ExternalPools } from './engine/connections.js';
 import { ConsumerSupervisor } from './engine/consumers.js';
 import { startWorker, type EngineWorker } from './engine/worker.js';
 import { createHttpApp } from './http/app.js';
+import { defaultFileRoot } from './ingest/file-folder.js';
 import { IngestService } from './ingest/ingest.js';
 import type { Logger } from './logger.js';
 import { Relay } from './realtime/relay.js';
@@ -62,6 +63,8 @@ export interface SluiceOptions {
   keyring?: Keyring;
   /** SLUICE_EGRESS_ALLOW: private addresses, CIDRs or host names outbound requests may reach. Default none. */
   egressAllow?: string[];
+  /** File sources may read folders under this only (SLUICE_FILE_ROOT). Default `<dataDir>/inbox`. */
+  fileRoot?: string;
   /** Origins allowed to call the API from a browser (CORS). Default none: CORS stays closed. */
   corsOrigins?: string[];
   /** How often the alert rules are evaluated, cluster-wide, ms. Default 15000. */
@@ -98,6 +101,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
   // Both roles take records in: servers from HTTP pushes, workers from pulls and brokers.
   const ingest = new IngestService(pool, db, plans, keyring, logger);
 
+  const fileRoot = options.fileRoot ?? defaultFileRoot(options.dataDir ?? '.sluice');
   let worker: EngineWorker | null = null;
   let consumers: ConsumerSupervisor | null = null;
   if (options.role === 'worker' || options.role === 'all') {
@@ -108,6 +112,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       logger,
       keyring,
       egressFetch,
+      fileRoot,
       concurrency: options.workerConcurrency,
       pollIntervalMs: options.workerPollIntervalMs,
     });
@@ -146,6 +151,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
       routes,
       tls: tls !== null,
       clientCertificates: tls?.ca !== undefined,
+      fileRoot,
       audit,
       sourceAuth,
       keyPepper,

@@ -3,7 +3,7 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetterPage } from '@sluice/shared';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { brokerToPostgres, exited, expectEachOnce, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
+import { brokerToPostgres, exited, expectEachOnce, expectPoisonDeadLetteredAndRetried, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
 
 const URL = 'amqp://guest:guest@127.0.0.1:5672';
 const MESSAGES = 10_000;
@@ -62,6 +62,26 @@ describe('RabbitMQ: source.amqp and sink.amqp against the real broker', () => {
     // The record ids come from the message ids: a redelivered message was the same record.
     const { rows } = await t.pool.query(`SELECT count(DISTINCT sluice_id)::int AS ids FROM ${table}`);
     expect(rows[0].ids).toBe(MESSAGES);
+  });
+
+  it('a message that is not JSON among good ones becomes one dead letter at the source (acknowledged, not redelivered), editable and retryable', { timeout: 120_000 }, async () => {
+    const queue = await newQueue('sluice_amqp_poison');
+    const table = uniqueName('amqp_poison');
+    const poison = '{"seq": 20, oops this is not JSON';
+    for (let i = 0; i < 40; i++) {
+      const body = i === 20 ? poison : JSON.stringify({ seq: i < 20 ? i : i - 1 });
+      channel.sendToQueue(queue, Buffer.from(body), { messageId: `p-${i}`, persistent: true });
+    }
+    await channel.waitForConfirms();
+    const worker = startWorkerProcess(t.databaseUrl);
+    children.push(worker.child);
+    const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue, prefetch: 10 } }, t.databaseUrl, table));
+    await expectPoisonDeadLetteredAndRetried(t, flow.id, table, { raw: poison, reason: 'not JSON', fixedSeq: 39, good: 39 });
+    // Every message was acknowledged: with the worker gone, nothing comes back to the queue.
+    worker.child.kill('SIGKILL');
+    await exited(worker.child);
+    await waitFor('the worker connection closed', async () => ((await channel.checkQueue(queue)).consumerCount === 0 ? true : undefined), 30_000);
+    expect((await channel.checkQueue(queue)).messageCount).toBe(0);
   });
 
   it('sink.amqp publishes every record with confirms, its id as the message id; an unroutable one is not called delivered', { timeout: 120_000 }, async () => {

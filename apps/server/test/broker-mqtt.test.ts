@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { brokerToPostgres, exited, expectEachOnce, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
+import { brokerToPostgres, exited, expectEachOnce, expectPoisonDeadLetteredAndRetried, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
 
 const URL = 'mqtt://127.0.0.1:1883';
 const MESSAGES = 10_000;
@@ -68,6 +68,19 @@ describe('MQTT (Mosquitto): source.mqtt and sink.mqtt against the real broker', 
     // Nothing more arrives: every message was acknowledged, none is delivered again.
     await new Promise((r) => setTimeout(r, 1000));
     expect(await rowCount(t, table)).toBe(MESSAGES);
+  });
+
+  it('a message that is not JSON among good ones becomes one dead letter at the source (acknowledged), editable and retryable', { timeout: 120_000 }, async () => {
+    const topic = `${uniqueName('sluice_mqtt_poison')}/readings`;
+    const table = uniqueName('mqtt_poison');
+    const flow = await deployFlow(t, brokerToPostgres({ type: 'source.mqtt', config: { url: URL, topic, keyPath: 'seq' } }, t.databaseUrl, table));
+    sessions.push(`sluice_${createHash('sha256').update(`${flow.id}/in`).digest('hex').slice(0, 16)}`);
+    const worker = startWorkerProcess(t.databaseUrl);
+    children.push(worker.child);
+    await waitForConnector(t, flow.id, 'in', 'the source subscribed', (c) => c.state === 'connected', 60_000);
+    const poison = 'seq: 5 (yaml is not json)';
+    for (let i = 0; i < 12; i++) await publisher.publishAsync(topic, i === 5 ? poison : JSON.stringify({ seq: i < 5 ? i : i - 1 }), { qos: 1 });
+    await expectPoisonDeadLetteredAndRetried(t, flow.id, table, { raw: poison, reason: 'not JSON', fixedSeq: 11, good: 11 });
   });
 
   it('sink.mqtt publishes every record at QoS 1', { timeout: 120_000 }, async () => {

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { brokerToPostgres, exited, expectEachOnce, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
+import { brokerToPostgres, exited, expectEachOnce, expectPoisonDeadLetteredAndRetried, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
 
 const SERVERS = 'nats://127.0.0.1:4222';
 const MESSAGES = 10_000;
@@ -61,6 +61,20 @@ describe('NATS JetStream: source.nats and sink.nats against the real server', ()
     }, 30_000);
     const connector = await waitForConnector(t, flow.id, 'in', 'the connector connected in the second worker', (c) => c.state === 'connected');
     expect(connector.worker).toContain(`:${second.child.pid}:`);
+  });
+
+  it('a message that is not JSON among good ones becomes one dead letter at the source (acknowledged, not redelivered), editable and retryable', { timeout: 120_000 }, async () => {
+    const { stream, subject } = await newStream('sluice_nats_poison');
+    const table = uniqueName('nats_poison');
+    const js = nc.jetstream();
+    const poison = '<seq>12</seq>';
+    for (let i = 0; i < 25; i++) await js.publish(subject, Buffer.from(i === 12 ? poison : JSON.stringify({ seq: i < 12 ? i : i - 1 })));
+    const worker = startWorkerProcess(t.databaseUrl);
+    children.push(worker.child);
+    const flow = await deployFlow(t, brokerToPostgres({ type: 'source.nats', config: { servers: SERVERS, stream, subject, durable: 'sluice', batchSize: 10 } }, t.databaseUrl, table));
+    await expectPoisonDeadLetteredAndRetried(t, flow.id, table, { raw: poison, reason: 'not JSON', fixedSeq: 24, good: 24 });
+    const info = await jsm.consumers.info(stream, 'sluice');
+    expect({ pending: info.num_pending, unacked: info.num_ack_pending, redelivered: info.num_redelivered }).toEqual({ pending: 0, unacked: 0, redelivered: 0 });
   });
 
   it('sink.nats publishes every record and waits for its PubAck; the record id is the message id', { timeout: 120_000 }, async () => {

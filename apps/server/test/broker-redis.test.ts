@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { brokerToPostgres, exited, expectEachOnce, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
+import { brokerToPostgres, exited, expectEachOnce, expectPoisonDeadLetteredAndRetried, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
 
 const URL = 'redis://127.0.0.1:6379';
 const MESSAGES = 10_000;
@@ -81,6 +81,23 @@ describe('Redis Streams: source.redis and sink.redis against the real server', (
     };
     expect(pendingOf('crashed-consumer')).toBe(0);
     expect(pendingOf('sluice')).toBe(0);
+  });
+
+  it('an entry whose body is not a JSON object among good ones becomes one dead letter at the source (acknowledged), editable and retryable', { timeout: 120_000 }, async () => {
+    const stream = uniqueName('sluice_redis_poison');
+    keys.push(stream);
+    const table = uniqueName('redis_poison');
+    await addEntries(stream, 0, 15);
+    const poison = 'seq=15;not json';
+    await redis.xadd(stream, '*', 'data', poison);
+    await addEntries(stream, 15, 30);
+    const worker = startWorkerProcess(t.databaseUrl);
+    children.push(worker.child);
+    const flow = await deployFlow(t, brokerToPostgres({ type: 'source.redis', config: { url: URL, stream, group: 'sluice', batchSize: 10 } }, t.databaseUrl, table));
+    await expectPoisonDeadLetteredAndRetried(t, flow.id, table, { raw: poison, reason: 'not JSON', fixedSeq: 30, good: 30 });
+    // Acknowledged with the good ones: nothing pending in the group.
+    const [pending] = (await redis.xpending(stream, 'sluice')) as [number];
+    expect(pending).toBe(0);
   });
 
   it('sink.redis appends every record, its id and data as fields', { timeout: 120_000 }, async () => {

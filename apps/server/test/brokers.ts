@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import type { FlowConnectors, Graph } from '@sluice/shared';
+import type { DeadLetterPage, FlowConnectors, Graph } from '@sluice/shared';
 import { waitFor, type TestSluice } from './harness.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
@@ -102,4 +102,31 @@ export async function waitForConnector(t: TestSluice, flowId: string, nodeId: st
     timeoutMs,
     250,
   );
+}
+
+/**
+ * The one poison message among the good ones became a dead letter at the source, kind `invalid`,
+ * with its text as the record and the reason; then it is edited into a good record and retried from
+ * the source node, and lands in the table like the others (`fixedSeq` is its seq).
+ */
+export async function expectPoisonDeadLetteredAndRetried(t: TestSluice, flowId: string, table: string, poison: { raw: string; reason: string; fixedSeq: number; good: number }): Promise<void> {
+  await waitFor('the good messages in the table', async () => ((await rowCount(t, table)) >= poison.good ? true : undefined), 60_000, 100);
+  const page = await waitFor('the poison message dead-lettered', async () => {
+    const res = await t.api<DeadLetterPage>('GET', `/api/flows/${flowId}/dead-letters`);
+    return res.body.items.length > 0 ? res.body : undefined;
+  }, 30_000);
+  await expectEachOnce(t, table, poison.good);
+  expect(page.items).toHaveLength(1);
+  const [letter] = page.items;
+  expect(letter).toMatchObject({ nodeId: 'in', status: 'pending', record: { text: poison.raw }, error: { kind: 'invalid' } });
+  expect(letter!.error.message).toContain(poison.reason);
+
+  const edited = await t.api('PATCH', `/api/dead-letters/${letter!.id}`, { record: { seq: poison.fixedSeq, note: 'fixed by hand' } });
+  expect(edited.status).toBe(200);
+  const retried = await t.api<{ count: number }>('POST', '/api/dead-letters/retry', { ids: [letter!.id] });
+  expect(retried.body).toEqual({ count: 1 });
+  await waitFor('the retried record in the table', async () => ((await rowCount(t, table)) >= poison.good + 1 ? true : undefined), 60_000, 100);
+  await expectEachOnce(t, table, poison.good + 1);
+  const after = await t.api<DeadLetterPage>('GET', `/api/flows/${flowId}/dead-letters`);
+  expect(after.body.items.map((d) => d.status)).toEqual(['retried']);
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowConnectors } from '@sluice/shared';
 import pg from 'pg';
 import { ADMIN_URL, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { brokerToPostgres, expectEachOnce, exited, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector } from './brokers.js';
+import { brokerToPostgres, expectEachOnce, expectPoisonDeadLetteredAndRetried, exited, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector } from './brokers.js';
 
 // The consumer runtime, shown with RabbitMQ (whose queues count their consumers): one consumer per
 // source across worker processes, failover when its process dies, status, deploy and stop.
@@ -85,6 +85,18 @@ describe('consuming sources across worker processes', () => {
     });
     afterAll(async () => {
       await t?.stop();
+    });
+
+    it('a message whose data Postgres cannot store is found among good ones and dead-lettered at the source with the reason; the rest are taken', { timeout: 120_000 }, async () => {
+      const queue = queueName('sluice_refused');
+      await channel.assertQueue(queue, { durable: true });
+      const table = uniqueName('refused');
+      // jsonb holds no NUL character: ingest refuses this record, not the batch it came with.
+      const refused = { seq: 10, note: 'a \u0000 inside' };
+      for (let i = 0; i < 20; i++) channel.sendToQueue(queue, Buffer.from(JSON.stringify(i === 10 ? refused : { seq: i < 10 ? i : i - 1 })), { messageId: `r-${i}` });
+      const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: AMQP_URL, queue, prefetch: 50 } }, t.databaseUrl, table));
+      await expectPoisonDeadLetteredAndRetried(t, flow.id, table, { raw: JSON.stringify(refused), reason: 'the database refused this data', fixedSeq: 19, good: 19 });
+      expect((await channel.checkQueue(queue)).messageCount).toBe(0);
     });
 
     it('shows reconnecting, then error with the reason, while the queue is missing, and connects once it exists', { timeout: 120_000 }, async () => {

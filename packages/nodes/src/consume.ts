@@ -1,7 +1,7 @@
 // What the broker nodes share: payload decoding, batching of pushed messages into accept calls, and
 // keeping credentials out of error messages.
 import { z } from 'zod';
-import type { SinkOutcome } from './define.js';
+import type { SinkOutcome, SourceMessage } from './define.js';
 import { EgressRefusedError } from './egress.js';
 
 export const PayloadFormatSchema = z
@@ -21,6 +21,23 @@ export function decodePayload(body: Uint8Array, format: PayloadFormat): Record<s
     throw new Error(`the message body is not JSON (${(err as Error).message})`);
   }
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : { value };
+}
+
+/** How much of a body that cannot become a record its dead letter keeps, in characters. */
+export const MAX_RAW_CHARS = 65_536;
+
+/**
+ * A message body as a broker source hands it to `accept`: its record data, or, for a body the format
+ * cannot read, the reason and the body's text (cut to MAX_RAW_CHARS) to dead-letter.
+ */
+export function messageOf(body: Uint8Array, format: PayloadFormat, key: string | undefined): SourceMessage {
+  const keyed = key === undefined || key === '' ? {} : { key };
+  try {
+    return { ...keyed, data: decodePayload(body, format) };
+  } catch (err) {
+    const raw = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, MAX_RAW_CHARS * 4)).toString('utf8').slice(0, MAX_RAW_CHARS);
+    return { ...keyed, invalid: { raw, reason: (err as Error).message } };
+  }
 }
 
 /** Record data as a message body: the data as JSON. */

@@ -74,19 +74,23 @@ export interface SharedConnection<T> {
 }
 
 /** A message a consuming source took from its broker, as a record's data. */
-export interface SourceMessage {
+/**
+ * One message from a broker: the record it becomes, or (`invalid`) why it cannot become one, with its
+ * body as text. `accept` commits an invalid message as a dead letter at the source, so it is
+ * acknowledged like any other and an analyst can fix and retry it.
+ */
+export type SourceMessage = {
   /**
    * Names the message at its origin (a stream entry id, a sequence number, a message id): the record
    * id is derived from it, so a message the broker delivers again becomes the same record and
    * idempotent sinks write it once. Absent: the record gets a new id (at-least-once).
    */
   key?: string;
-  data: Record<string, unknown>;
-}
+} & ({ data: Record<string, unknown> } | { invalid: { raw: string; reason: string } });
 
-/** What `accept` did with a batch: the messages it will never take (settle them as failed at the broker). */
+/** What `accept` did with a batch: how many of its messages became dead letters (all are committed either way). */
 export interface AcceptOutcome {
-  refused: { index: number; message: string }[];
+  deadLettered: number;
 }
 
 /** Given to `consume`: the way records go in, and when to stop. */
@@ -94,8 +98,9 @@ export interface ConsumeContext {
   /** Aborted when the consumer must stop (undeploy, shutdown, another process took over): close and return. */
   signal: AbortSignal;
   /**
-   * Commits the messages as records with their jobs, waiting out backpressure; resolves only after
-   * the commit, so acknowledge to the broker after it. Rejects when the flow cannot take records.
+   * Commits the messages as records with their jobs (and those it cannot take as dead letters at the
+   * source), waiting out backpressure; resolves only after the commit, so acknowledge every message
+   * to the broker after it. Rejects when the flow cannot take records: acknowledge nothing then.
    */
   accept(messages: SourceMessage[]): Promise<AcceptOutcome>;
   /** Call once connected and subscribed: the node shows "connected" in the editor. */
@@ -208,6 +213,17 @@ export interface FileSettings {
   timeoutSeconds: number;
 }
 
+/** Where a file source reads files on its own: a server folder, on a schedule. */
+export interface FolderSettings {
+  /** Absolute path (the server keeps it under SLUICE_FILE_ROOT). */
+  path: string;
+  /** Glob on file names, e.g. "*.csv". */
+  pattern: string;
+  /** Cron expression; none: the folder is read only when asked. */
+  schedule?: string;
+  timezone?: string;
+}
+
 export type NodeRuntime =
   | {
       kind: 'source';
@@ -219,6 +235,8 @@ export type NodeRuntime =
       pull?: PullCapability;
       /** Present on sources that take uploaded files (POST /api/flows/:id/files). */
       file?: FileSettings;
+      /** Present on file sources that read a server folder on a schedule. */
+      folder?: FolderSettings;
       /**
        * A consuming source: connects, hands batches to `ctx.accept`, acknowledges after each resolves,
        * and runs until `ctx.signal` aborts (then closes and resolves). Rejects when the connection is

@@ -63,6 +63,7 @@ export { WebhookAuthSchema, type WebhookAuth } from './source/webhook.js';
 export { RetryPolicySchema, retryDelayMs } from './retry.js';
 export { compileExpression, NOT_DIRECT, type Expression } from './jsonata.js';
 export { EgressRefusedError } from './egress.js';
+export { MAX_RAW_CHARS } from './consume.js';
 export { createMasker, maskValue } from './transform/mask.js';
 export { parseRetryAfter } from './sink/http.js';
 export { cronProblem, laterWatermark } from './source/pull.js';

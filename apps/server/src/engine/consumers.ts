@@ -2,11 +2,12 @@
 // exactly one process runs its `consume`, the one holding its lease in `source_consumers`. Leases are
 // renewed on every look; a dead process's lease expires and a live one takes it over.
 import { AppError } from '@sluice/shared';
-import { EgressRefusedError, type AcceptOutcome, type ConsumeContext, type SourceMessage } from '@sluice/nodes';
+import { EgressRefusedError, MAX_RAW_CHARS, type AcceptOutcome, type ConsumeContext, type SourceMessage } from '@sluice/nodes';
 import type pg from 'pg';
 import type { PlanCache } from '../compiler/plan-cache.js';
-import type { IngestService } from '../ingest/ingest.js';
+import type { IngestService, SourceRejects } from '../ingest/ingest.js';
 import type { Logger } from '../logger.js';
+import { isDatabaseRefusal } from '../storage/db-errors.js';
 import { acquireLeases, deployedFlows, releaseLease, renewLeases, setConsumerState, type ConsumerKey } from '../storage/source-consumers.js';
 
 export interface ConsumerOptions {
@@ -196,46 +197,45 @@ export class ConsumerSupervisor {
   }
 
   /**
-   * Commits a batch, waiting out backpressure (429) without giving up the messages. Messages ingest
-   * refuses (a value Postgres cannot store) are found one by one and reported as refused.
+   * Commits a batch, waiting out backpressure (429) without giving up the messages. Messages that
+   * cannot be records (their source says why, or ingest refuses them: the source's check, a value
+   * Postgres cannot store; found one by one) are committed as dead letters at the source, so the
+   * source acknowledges every message after this resolves.
    */
   private async accept(key: ConsumerKey, messages: SourceMessage[], signal: AbortSignal): Promise<AcceptOutcome> {
-    const batch = (items: SourceMessage[]) => ({ flowId: key.flowId, sourceNodeId: key.nodeId, data: items.map((m) => m.data), keys: items.map((m) => m.key) });
-    for (;;) {
-      if (signal.aborted) throw new Error('the consumer is stopping');
-      try {
-        if (messages.length > 0) await this.options.ingest.accept(batch(messages));
-        return { refused: [] };
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'rate_limited') {
-          await sleep(retryAfterMs(err), signal);
-          continue;
-        }
-        if (err instanceof AppError && err.code === 'invalid_input') break;
-        throw err;
-      }
+    const records: { key?: string; data: Record<string, unknown> }[] = [];
+    const rejects: SourceRejects['items'] = [];
+    for (const m of messages) {
+      if ('data' in m) records.push(m);
+      else rejects.push({ key: m.key, raw: m.invalid.raw, reason: m.invalid.reason });
     }
-    const refused: AcceptOutcome['refused'] = [];
-    for (const [index, message] of messages.entries()) {
+    const batch = (items: typeof records) => ({ flowId: key.flowId, sourceNodeId: key.nodeId, data: items.map((m) => m.data), keys: items.map((m) => m.key) });
+    const commit = async (items: typeof records): Promise<'ok' | AppError> => {
       for (;;) {
         if (signal.aborted) throw new Error('the consumer is stopping');
         try {
-          await this.options.ingest.accept(batch([message]));
-          break;
+          await this.options.ingest.accept(batch(items));
+          return 'ok';
         } catch (err) {
           if (err instanceof AppError && err.code === 'rate_limited') {
             await sleep(retryAfterMs(err), signal);
             continue;
           }
-          if (err instanceof AppError && err.code === 'invalid_input') {
-            refused.push({ index, message: err.message });
-            break;
-          }
+          if (err instanceof AppError && err.code === 'invalid_input') return err;
+          // Postgres refused the data itself (a string jsonb cannot hold): sending it again will not help.
+          if (isDatabaseRefusal(err)) return new AppError('invalid_input', `the database refused this data: ${innermostMessage(err)}`);
           throw err;
         }
       }
+    };
+    if (records.length > 0 && (await commit(records)) !== 'ok') {
+      for (const record of records) {
+        const outcome = await commit([record]);
+        if (outcome !== 'ok') rejects.push({ key: record.key, raw: JSON.stringify(record.data).slice(0, MAX_RAW_CHARS), reason: refusalReason(outcome) });
+      }
     }
-    return { refused };
+    if (rejects.length > 0) await this.options.ingest.rejectAtSource({ flowId: key.flowId, sourceNodeId: key.nodeId, items: rejects });
+    return { deadLettered: rejects.length };
   }
 
   /** Stops every consumer and gives their leases up, so another process takes them over at once. */
@@ -246,6 +246,19 @@ export class ConsumerSupervisor {
     await this.ticking;
     await Promise.all([...this.running.values()].map((r) => this.stopOne(r, true)));
   }
+}
+
+/** Why ingest refused one record, without its "record 0" (the batch was that one record). */
+function refusalReason(err: AppError): string {
+  const first = (err.details as { errors?: { path?: string; message?: string }[] } | undefined)?.errors?.[0];
+  if (first?.message) return `refused by the source's check${first.path ? ` at ${first.path}` : ''}: ${first.message}`;
+  return err.message;
+}
+
+function innermostMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown };
+  for (let depth = 0; e.cause instanceof Error && depth < 5; depth++) e = e.cause;
+  return e.message ?? String(err);
 }
 
 function retryAfterMs(err: AppError): number {

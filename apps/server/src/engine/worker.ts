@@ -14,6 +14,7 @@ import type { IngestService } from '../ingest/ingest.js';
 import { createFinishRunTask } from './runs/finish-run.js';
 import { createNotifyRunTask } from './runs/notify-run.js';
 import { createRunPullTask } from './runs/run-pull.js';
+import { createScanFolderTask } from './runs/scan-folder.js';
 import { createTickRunsTask } from './runs/tick-runs.js';
 
 export interface WorkerOptions {
@@ -30,6 +31,8 @@ export interface WorkerOptions {
   ingest: IngestService;
   /** The egress guard's fetch, for alert notifications and run notifications. */
   egressFetch: typeof fetch;
+  /** Folders file sources may read lie under this (SLUICE_FILE_ROOT). */
+  fileRoot: string;
 }
 
 export interface EngineWorker {
@@ -70,6 +73,7 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
       finish_run: createFinishRunTask(runDeps),
       notify_run: createNotifyRunTask({ ...runDeps, fetch: options.egressFetch }),
       tick_runs: createTickRunsTask(runDeps),
+      scan_folder: createScanFolderTask({ ...runDeps, fileRoot: options.fileRoot }),
     },
     // The run ticker: scheduled runs, timeouts, lost run jobs (graphile-worker runs each tick once
     // across all workers: see tick-runs.ts).

@@ -31,6 +31,8 @@ export interface ApiContext {
   tls: boolean;
   /** True when HTTPS asks for client certificates (SLUICE_TLS_CLIENT_CA): mtls sources can work. */
   clientCertificates: boolean;
+  /** File sources may read folders under this only (SLUICE_FILE_ROOT). */
+  fileRoot: string;
   audit: AuditLog;
   sourceAuth: SourceAuthenticator;
   /** The pepper API keys of sources are hashed with. */

@@ -7,7 +7,7 @@ import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { AppError, encryptsAtRest, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
-import { chunkQueue, commitRunPage, flowBacklog, type NewChunk, type RunPageCommit } from '../storage/sql/index.js';
+import { chunkQueue, commitRunPage, flowBacklog, insertSourceDeadLetters, type NewChunk, type RunPageCommit } from '../storage/sql/index.js';
 import type { DeployedPlan, PlanCache } from '../compiler/plan-cache.js';
 import type { Plan } from '../compiler/compile.js';
 import type { WebhookAuth } from '@sluice/nodes';
@@ -43,6 +43,20 @@ export interface SourceBatch {
    * delivered again is the same record and idempotent sinks write it once. Default: new ids.
    */
   keys?: (string | undefined)[];
+}
+
+/** Messages a source node could not take, to keep as dead letters at that node. */
+export interface SourceRejects {
+  flowId: string;
+  sourceNodeId: string;
+  items: {
+    /** As in SourceBatch.keys: the same message delivered again is the same dead letter. */
+    key?: string;
+    /** The message as text (the caller bounds it). */
+    raw: string;
+    /** What was wrong, for the analyst. */
+    reason: string;
+  }[];
 }
 
 interface Cached<T> {
@@ -110,6 +124,38 @@ export class IngestService {
     }
     const ids = batch.keys?.map((key) => (key === undefined ? undefined : recordIdFor(batch.flowId, batch.sourceNodeId, key)));
     return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId, batch.runPage, ids);
+  }
+
+  /**
+   * Commits messages a source could not take (a broker body that is not a record, or one the
+   * source's check refused) as dead letters at the source node, kind `invalid`, with the message
+   * text as the record `{ text }`: shown, edited and retried like any other dead letter. Resolves
+   * after the commit, so the source acknowledges them to the broker after this. Returns how many
+   * were new (a redelivered message is not dead-lettered twice).
+   */
+  async rejectAtSource(rejects: SourceRejects): Promise<number> {
+    const { target, plan } = await this.deployed(rejects.flowId);
+    if (!plan.sources.includes(rejects.sourceNodeId)) {
+      throw new AppError('invalid_input', `node "${rejects.sourceNodeId}" is not a source of this flow`, { details: { path: 'source' } });
+    }
+    const seal = encryptsAtRest(plan.settings);
+    const receivedAt = new Date().toISOString();
+    const correlationId = uuidv7();
+    const letters = rejects.items.map((item) => {
+      // Postgres keeps no NUL character in jsonb text.
+      const record = { text: item.raw.replaceAll('\u0000', '\uFFFD') };
+      return {
+        recordId: item.key === undefined ? uuidv7() : recordIdFor(rejects.flowId, rejects.sourceNodeId, item.key),
+        correlationId,
+        receivedAt,
+        record: seal ? JSON.parse(this.sealer(JSON.stringify(record))) : record,
+        message: item.reason,
+      };
+    });
+    const written = await insertSourceDeadLetters(this.pool, { flowId: rejects.flowId, version: target.version, nodeId: rejects.sourceNodeId }, letters);
+    // Counts only: a reason can quote the message body, which is record data.
+    this.logger?.warn({ flowId: rejects.flowId, nodeId: rejects.sourceNodeId, deadLettered: written }, 'messages the source could not take were dead-lettered');
+    return written;
   }
 
   private async deployed(flowId: string) {

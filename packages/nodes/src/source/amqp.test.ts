@@ -59,7 +59,7 @@ describe('source.amqp', () => {
       queue,
       async (messages) => {
         seen.push(...messages);
-        return { refused: [] };
+        return { deadLettered: 0 };
       },
       () => seen.length >= 3,
     );
@@ -77,29 +77,29 @@ describe('source.amqp', () => {
       runtime.consume({ signal: new AbortController().signal, logger: makeContext().logger, connected: () => undefined, accept: async () => Promise.reject(new Error('database unreachable')) }),
     ).rejects.toThrow('database unreachable');
     const again: SourceMessage[] = [];
-    await consume(queue, async (m) => (again.push(...m), { refused: [] }), () => again.length >= 2);
+    await consume(queue, async (m) => (again.push(...m), { deadLettered: 0 }), () => again.length >= 2);
     expect(again.map((m) => m.key).sort()).toEqual(['x', 'y']);
   });
 
-  it('rejects what it cannot take (not JSON, refused by accept) without requeueing it', async () => {
-    const queue = await newQueue([{ body: 'not json' }, { body: '{"bad":true}' }, { body: '{"ok":true}' }]);
+  it('hands a body it cannot read to accept as invalid, with its text and the reason, and acknowledges every message', async () => {
+    const queue = await newQueue([{ body: 'not json', messageId: 'poison' }, { body: '{"ok":true}' }]);
     const seen: SourceMessage[] = [];
     await consume(
       queue,
       async (messages) => {
         seen.push(...messages);
-        return { refused: messages.flatMap((m, index) => (m.data.bad ? [{ index, message: 'a value Postgres cannot store' }] : [])) };
+        return { deadLettered: messages.filter((m) => 'invalid' in m).length };
       },
       () => seen.length >= 2,
     );
-    expect(seen.map((m) => m.data)).toEqual([{ bad: true }, { ok: true }]);
+    expect(seen).toEqual([{ key: 'poison', invalid: { raw: 'not json', reason: expect.stringContaining('not JSON') } }, { data: { ok: true } }]);
     expect(await counts(queue)).toBe(0);
   });
 
   it('a missing queue: rejects with the broker\'s reason and no password', async () => {
     const runtime = build(amqpSource, { url: 'amqp://guest:guest@127.0.0.1:5672', queue: `missing_${randomBytes(4).toString('hex')}` });
     if (runtime.kind !== 'source' || !runtime.consume) throw new Error('source.amqp has no consume');
-    const err = await runtime.consume({ signal: new AbortController().signal, logger: makeContext().logger, connected: () => undefined, accept: async () => ({ refused: [] }) }).catch((e: Error) => e);
+    const err = await runtime.consume({ signal: new AbortController().signal, logger: makeContext().logger, connected: () => undefined, accept: async () => ({ deadLettered: 0 }) }).catch((e: Error) => e);
     expect(String(err)).toMatch(/NOT_FOUND - no queue/);
     expect(String(err)).not.toContain('guest:guest');
   });

@@ -1,8 +1,8 @@
 import amqp, { type ConsumeMessage } from 'amqplib';
 import { z } from 'zod';
 import { SECRET_REF_META } from '@sluice/shared';
-import { aborted, decodePayload, describeUrl, MessageBatcher, PayloadFormatSchema, scrubber } from '../consume.js';
-import { defineNode, type SourceMessage } from '../define.js';
+import { aborted, describeUrl, MessageBatcher, messageOf, PayloadFormatSchema, scrubber } from '../consume.js';
+import { defineNode } from '../define.js';
 
 export const AmqpUrlSchema = z
   .string()
@@ -17,7 +17,7 @@ export const amqpSource = defineNode({
   kind: 'source',
   title: 'RabbitMQ',
   summary:
-    "Consumes a RabbitMQ (AMQP 0-9-1) queue and acknowledges each message only after Sluice has committed it. A message's message-id becomes its record id, so a redelivered message is written once by idempotent sinks.",
+    "Consumes a RabbitMQ (AMQP 0-9-1) queue and acknowledges each message only after Sluice has committed it (a body it cannot read as a record becomes a dead letter at this node). A message's message-id becomes its record id, so a redelivered message is written once by idempotent sinks.",
   category: 'Sources',
   inputs: [],
   outputs: [{ name: 'out' }],
@@ -71,21 +71,9 @@ export const amqpSource = defineNode({
           await channel.prefetch(config.prefetch);
 
           const active = new MessageBatcher<ConsumeMessage>(config.prefetch, async (batch) => {
-            const taken: { message: ConsumeMessage; record: SourceMessage }[] = [];
-            for (const message of batch) {
-              try {
-                const data = decodePayload(message.content, config.format);
-                const key = message.properties.messageId;
-                taken.push({ message, record: typeof key === 'string' && key !== '' ? { key, data } : { data } });
-              } catch (err) {
-                ctx.logger.warn({ deliveryTag: message.fields.deliveryTag, reason: (err as Error).message }, 'message refused (rejected to the queue\'s dead-letter exchange, if any)');
-                channel.nack(message, false, false);
-              }
-            }
-            const { refused } = await ctx.accept(taken.map((t) => t.record));
-            const refusedAt = new Set(refused.map((r) => r.index));
-            for (const r of refused) ctx.logger.warn({ deliveryTag: taken[r.index]!.message.fields.deliveryTag, reason: r.message }, 'message refused (rejected to the queue\'s dead-letter exchange, if any)');
-            taken.forEach(({ message }, i) => (refusedAt.has(i) ? channel.nack(message, false, false) : channel.ack(message)));
+            // A body that cannot become a record is committed as a dead letter: every message is acknowledged after the commit.
+            await ctx.accept(batch.map((message) => messageOf(message.content, config.format, typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined)));
+            for (const message of batch) channel.ack(message);
           });
           batcher = active;
           let cancelled: (err: Error) => void = () => undefined;

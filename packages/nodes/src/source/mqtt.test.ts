@@ -41,7 +41,7 @@ describe('source.mqtt', () => {
     const a = start({ topic, clientId, keyPath: 'id' }, async (messages) => {
       if (failNext) throw new Error('database unreachable');
       first.push(...messages);
-      return { refused: [] };
+      return { deadLettered: 0 };
     });
     await a.ready;
     for (let i = 0; i < 50; i++) await publisher.publishAsync(topic, JSON.stringify({ id: `m${i}` }), { qos: 1 });
@@ -54,11 +54,11 @@ describe('source.mqtt', () => {
     await expect(a.running).rejects.toThrow('database unreachable');
 
     const second: SourceMessage[] = [];
-    const b = start({ topic, clientId, keyPath: 'id' }, async (messages) => (second.push(...messages), { refused: [] }));
+    const b = start({ topic, clientId, keyPath: 'id' }, async (messages) => (second.push(...messages), { deadLettered: 0 }));
     await b.ready;
     await until(() => second.length >= 1);
     await b.stop();
-    expect(second.map((m) => m.data)).toEqual([{ id: 'late' }]);
+    expect(second).toEqual([{ key: `${topic}/late`, data: { id: 'late' } }]);
     // Clean the session away.
     await (await mqtt.connectAsync(URL, { clientId, clean: true })).endAsync();
   });

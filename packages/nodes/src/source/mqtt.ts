@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import { SECRET_REF_META } from '@sluice/shared';
-import { aborted, decodePayload, describeUrl, MessageBatcher, PayloadFormatSchema, scrubber } from '../consume.js';
+import { aborted, describeUrl, messageOf, MessageBatcher, PayloadFormatSchema, scrubber } from '../consume.js';
 import { defineNode, type SourceMessage } from '../define.js';
 import { dataPath, getPath } from '../path.js';
 
@@ -70,21 +70,16 @@ export const mqttSource = defineNode({
         // No reconnects of its own: a lost connection fails the call, and the server reconnects with backoff.
         const client = mqtt.connect(config.url, { clientId, clean: false, reconnectPeriod: 0, connectTimeout: 10_000, protocolVersion: 4 });
         const batcher = new MessageBatcher<Pending>(MAX_BATCH, async (batch) => {
-          const taken: { pending: Pending; record: SourceMessage }[] = [];
-          for (const pending of batch) {
-            try {
-              const data = decodePayload(pending.packet.payload as Uint8Array, config.format);
-              const key = config.keyPath === undefined ? undefined : getPath(data, config.keyPath);
-              taken.push({ pending, record: key === undefined || key === null ? { data } : { key: `${config.topic}/${String(typeof key === 'object' ? JSON.stringify(key) : key)}`, data } });
-            } catch (err) {
-              ctx.logger.warn({ topic: pending.packet.topic, reason: (err as Error).message }, 'message refused (acknowledged without a record)');
-              pending.settle();
-            }
-          }
-          const { refused } = await ctx.accept(taken.map((t) => t.record));
-          for (const r of refused) ctx.logger.warn({ topic: taken[r.index]!.pending.packet.topic, reason: r.message }, 'message refused (acknowledged without a record)');
+          const messages = batch.map(({ packet }): SourceMessage => {
+            const message = messageOf(packet.payload as Uint8Array, config.format, undefined);
+            if (!('data' in message) || config.keyPath === undefined) return message;
+            const key = getPath(message.data, config.keyPath);
+            return key === undefined || key === null ? message : { key: `${config.topic}/${String(typeof key === 'object' ? JSON.stringify(key) : key)}`, data: message.data };
+          });
+          // A body that cannot become a record is committed as a dead letter: every message is acknowledged after the commit.
+          await ctx.accept(messages);
           // PUBACKs in the order the messages came, as MQTT requires.
-          for (const { pending } of taken) pending.settle();
+          for (const pending of batch) pending.settle();
         });
         // mqtt.js sends a QoS 1 PUBACK as soon as handleMessage calls back, and handles the next
         // message only then. Calling back with an error skips its PUBACK but lets the next message

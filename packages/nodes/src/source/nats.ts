@@ -1,8 +1,8 @@
 import { AckPolicy, connect, nanos, type JsMsg, type NatsConnection } from 'nats';
 import { z } from 'zod';
 import { SECRET_REF_META } from '@sluice/shared';
-import { decodePayload, PayloadFormatSchema, scrubber } from '../consume.js';
-import { defineNode, type SourceMessage } from '../define.js';
+import { messageOf, PayloadFormatSchema, scrubber } from '../consume.js';
+import { defineNode } from '../define.js';
 
 export const NatsServersSchema = z
   .string()
@@ -90,23 +90,9 @@ export const natsSource = defineNode({
             const pulled: JsMsg[] = [];
             for await (const m of await consumer.fetch({ max_messages: config.batchSize, expires: FETCH_EXPIRES_MS })) pulled.push(m);
             if (pulled.length === 0) continue;
-            const taken: { message: JsMsg; record: SourceMessage }[] = [];
-            for (const message of pulled) {
-              try {
-                taken.push({ message, record: { key: `${config.stream}/${message.seq}`, data: decodePayload(message.data, config.format) } });
-              } catch (err) {
-                ctx.logger.warn({ seq: message.seq, reason: (err as Error).message }, 'message refused (terminated: never delivered again)');
-                message.term((err as Error).message);
-              }
-            }
-            const { refused } = await ctx.accept(taken.map((t) => t.record));
-            const refusedAt = new Map(refused.map((r) => [r.index, r.message]));
-            taken.forEach(({ message }, i) => {
-              const reason = refusedAt.get(i);
-              if (reason === undefined) return message.ack();
-              ctx.logger.warn({ seq: message.seq, reason }, 'message refused (terminated: never delivered again)');
-              message.term(reason);
-            });
+            // A body that cannot become a record is committed as a dead letter: every message is acknowledged after the commit.
+            await ctx.accept(pulled.map((message) => messageOf(message.data, config.format, `${config.stream}/${message.seq}`)));
+            for (const message of pulled) message.ack();
             await nc.flush();
           }
           if (!ctx.signal.aborted) throw new Error(`lost the connection to ${servers.describe}`);

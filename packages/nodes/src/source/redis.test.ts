@@ -48,14 +48,14 @@ describe('source.redis', () => {
       async (messages) => {
         pendingDuringAccept.push(((await redis.xpending(stream, 'g')) as [number])[0]);
         seen.push(...messages);
-        return { refused: [] };
+        return { deadLettered: 0 };
       },
       () => seen.length >= 121,
     );
     expect(connected).toBe(true);
     expect(seen.map((m) => m.key)).toEqual([...ids.map((id) => `${stream}/${id}`), expect.any(String)]);
-    expect(seen[0]!.data).toEqual({ seq: 0 });
-    expect(seen[120]!.data).toEqual({ name: 'no data field' });
+    expect(seen[0]).toEqual({ key: expect.any(String), data: { seq: 0 } });
+    expect(seen[120]).toEqual({ key: expect.any(String), data: { name: 'no data field' } });
     // Each batch was still pending while it was being accepted, and nothing is pending at the end.
     expect(pendingDuringAccept.slice(0, 3)).toEqual([50, 50, 21]);
     expect(((await redis.xpending(stream, 'g')) as [number])[0]).toBe(0);
@@ -77,15 +77,15 @@ describe('source.redis', () => {
     expect(failed).toBe(true);
     expect(((await redis.xpending(stream, 'g')) as [number])[0]).toBe(10);
     const again: SourceMessage[] = [];
-    await consume({ stream, group: 'g' }, async (m) => (again.push(...m), { refused: [] }), () => again.length >= 10);
-    expect(again.map((m) => m.data)).toEqual(Array.from({ length: 10 }, (_, i) => ({ seq: i })));
+    await consume({ stream, group: 'g' }, async (m) => (again.push(...m), { deadLettered: 0 }), () => again.length >= 10);
+    expect(again.map((m) => ('data' in m ? m.data : m.invalid))).toEqual(Array.from({ length: 10 }, (_, i) => ({ seq: i })));
     expect(((await redis.xpending(stream, 'g')) as [number])[0]).toBe(0);
   });
 
   it('cannot connect: rejects naming the server without its password', async () => {
     const runtime = build(redisSource, { url: 'redis://:hunter22@127.0.0.1:1', stream: 's', group: 'g' });
     if (runtime.kind !== 'source' || !runtime.consume) throw new Error('source.redis has no consume');
-    const err = await runtime.consume({ signal: new AbortController().signal, logger: makeContext().logger, connected: () => undefined, accept: async () => ({ refused: [] }) }).catch((e: Error) => e);
+    const err = await runtime.consume({ signal: new AbortController().signal, logger: makeContext().logger, connected: () => undefined, accept: async () => ({ deadLettered: 0 }) }).catch((e: Error) => e);
     expect(String(err)).toContain('redis://127.0.0.1:1');
     expect(String(err)).not.toContain('hunter22');
   });

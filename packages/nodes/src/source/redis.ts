@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { SECRET_REF_META } from '@sluice/shared';
-import { decodePayload, describeUrl, PayloadFormatSchema, scrubber } from '../consume.js';
+import { describeUrl, messageOf, PayloadFormatSchema, scrubber } from '../consume.js';
 import { defineNode, type ConsumeContext, type SourceMessage } from '../define.js';
 
 export const RedisUrlSchema = z
@@ -113,23 +113,19 @@ export const redisSource = defineNode({
       for (const [id, fields] of entries) {
         ids.push(id);
         if (fields === null) continue; // deleted from the stream while pending: nothing to take
-        try {
-          taken.push({ key: `${config.stream}/${id}`, data: toData(fields) });
-        } catch (err) {
-          ctx.logger.warn({ entryId: id, reason: (err as Error).message }, 'entry refused (acknowledged without a record)');
-        }
+        taken.push(toMessage(`${config.stream}/${id}`, fields));
       }
-      const { refused } = await ctx.accept(taken);
-      for (const r of refused) ctx.logger.warn({ entryId: taken[r.index]!.key, reason: r.message }, 'entry refused (acknowledged without a record)');
+      // An entry that cannot become a record is committed as a dead letter: every entry is acknowledged after the commit.
+      await ctx.accept(taken);
       await redis.xack(config.stream, config.group, ...ids);
     }
 
-    function toData(fields: string[]): Record<string, unknown> {
+    function toMessage(key: string, fields: string[]): SourceMessage {
       const pairs = new Map<string, string>();
       for (let i = 0; i + 1 < fields.length; i += 2) pairs.set(fields[i]!, fields[i + 1]!);
       const body = pairs.get(config.field);
-      if (body !== undefined) return decodePayload(Buffer.from(body), config.format);
-      return Object.fromEntries(pairs);
+      if (body !== undefined) return messageOf(Buffer.from(body), config.format, key);
+      return { key, data: Object.fromEntries(pairs) };
     }
   },
 });

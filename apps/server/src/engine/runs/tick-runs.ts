@@ -4,13 +4,15 @@ import type { Logger } from '../../logger.js';
 import { endRun, startRun } from '../../storage/runs.js';
 import { finishRunWhenSettled } from '../../storage/sql/index.js';
 import type { RunDeps } from './run-pull.js';
+import { enqueueFolderScan } from './scan-folder.js';
 
 /**
  * The run ticker, a graphile-worker cron job every minute (graphile-worker's crontab runs each tick
  * once across all workers). It starts the scheduled runs that fell due in the last two minutes —
  * the runs table's unique (flow, source, scheduled time) makes each start happen once even if two
  * ticks see the same time — and keeps runs honest: a run past its deadline is timed out, a run
- * whose job is gone is failed, a settled run that was not finished gets its finish job.
+ * whose job is gone is failed, a settled run that was not finished gets its finish job. A file
+ * source with a folder and a schedule gets a scan_folder job per schedule time.
  */
 export async function tickRuns(deps: Pick<RunDeps, 'pool' | 'plans' | 'logger'>, now: Date = new Date()): Promise<{ started: number }> {
   let started = 0;
@@ -28,6 +30,10 @@ export async function tickRuns(deps: Pick<RunDeps, 'pool' | 'plans' | 'logger'>,
     if (!plan) continue;
     for (const nodeId of plan.sources) {
       const runtime = plan.nodes.get(nodeId)!.runtime;
+      if (runtime.kind === 'source' && runtime.folder?.schedule) {
+        for (const due of dueTimes(runtime.folder.schedule, runtime.folder.timezone, now)) await enqueueFolderScan(deps.pool, { flowId, nodeId, version }, due);
+        continue;
+      }
       if (runtime.kind !== 'source' || !runtime.pull?.settings.schedule) continue;
       const settings = runtime.pull.settings;
       for (const due of dueTimes(settings.schedule!, settings.timezone, now)) {

@@ -15,6 +15,7 @@ import { flowIdParam, isUuid, parseRequest } from '../validate.js';
 import { maybePrincipalOf, principalOf, SecureRouter } from '../route-table.js';
 import { whoOf } from '../../audit/request.js';
 import { sourceAuthProblems } from '../../ingest/deploy-checks.js';
+import { folderProblems } from '../../ingest/file-folder.js';
 import type { WebhookAuth } from '@sluice/nodes';
 import { auditDeadLetterList } from './dead-letters.js';
 import { canReachFlow } from '../../auth/authenticate.js';
@@ -80,7 +81,7 @@ export function flowRoutes(ctx: ApiContext) {
         { details: { errors } },
       );
     }
-    const problems = sourceAuthProblems(flow.graph, principalOf(res), ctx.clientCertificates);
+    const problems = sourceAuthProblems(flow.graph, principalOf(res), ctx.clientCertificates) ?? folderProblems(flow.graph, ctx.fileRoot);
     if (problems) {
       await ctx.audit.recordRequest(req, res, { action: 'flow.deploy', outcome: 'denied', resource: { type: 'flow', id }, details: { reason: problems.error.message } });
       throw problems.error;

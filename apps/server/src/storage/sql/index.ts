@@ -7,3 +7,4 @@ export { flushStats, type StatsDelta } from './flush-stats.js';
 export { flowBacklog } from './flow-backlog.js';
 export { seeQualityKeys } from './see-quality-keys.js';
 export { commitRunPage, type PageReject, type RunPageCommit } from './commit-page.js';
+export { insertSourceDeadLetters, type SourceDeadLetter } from './insert-source-dead-letters.js';
