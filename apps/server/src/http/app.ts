@@ -10,7 +10,7 @@ import { errorHandler, notFound } from './errors.js';
 import { connectorRoutes } from './routes/connectors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { dryRunRoutes } from './routes/dry-run.js';
-import { flowRoutes } from './routes/flows.js';
+import { flowIngestRoutes, flowRoutes } from './routes/flows.js';
 import { healthRoutes, metricsRoutes } from './routes/health.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
@@ -51,6 +51,8 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   const api = express.Router();
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
   const routers = [
+    // First: single-record ingest is the busiest request, and express tries routers in order.
+    flowIngestRoutes(ctx),
     healthRoutes(ctx),
     metrics,
     nodeTypeRoutes(ctx),

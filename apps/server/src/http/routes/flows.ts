@@ -100,6 +100,83 @@ export function flowRoutes(ctx: ApiContext) {
     res.json(flow);
   });
 
+  // A file for the flow's source.file node, sent as the raw body (CSV, NDJSON or a JSON array, as
+  // the node says) and read as a stream: any size, bounded memory. Answers with the file's run.
+  router.post(
+    '/flows/:id/files',
+    'flows:ingest',
+    (req, res, next) => {
+      if (!canReachFlow(principalOf(res), String(req.params.id).toLowerCase())) {
+        next(new AppError('not_found', `no flow with id ${String(req.params.id)}`));
+        return;
+      }
+      next();
+    },
+    async (req, res) => {
+      const flowId = flowIdParam(req.params.id);
+      const { source } = parseRequest(FileUploadQuerySchema, req.query, 'query');
+      // Who sent which file into which flow, and how many records it held: never its contents. Who
+      // is taken before the body is read: a file that fails mid-way leaves the request without a socket.
+      const who = whoOf(req, res);
+      const audited = (outcome: 'success' | 'failure', details: Record<string, unknown>) =>
+        ctx.audit.record(who, {
+          action: 'file.upload',
+          outcome,
+          resource: { type: 'flow', id: flowId },
+          details: { nodeId: source ?? null, contentType: req.headers['content-type'] ?? null, bytes, ...details },
+        });
+      // Counted as read: a streamed upload has no Content-Length.
+      let bytes = 0;
+      const counted = async function* (body: AsyncIterable<Buffer>) {
+        for await (const part of body) {
+          bytes += part.length;
+          yield part;
+        }
+      };
+      let run: Run;
+      try {
+        run = await ingestFile(ctx, flowId, source, counted(req));
+      } catch (err) {
+        await audited('failure', { error: err instanceof AppError ? err.code : 'internal' });
+        throw err;
+      }
+      await audited('success', { nodeId: run.nodeId, runId: run.id, status: run.status, fetched: run.fetched, delivered: run.delivered, deadLettered: run.deadLettered });
+      res.status(201).json(run);
+    },
+  );
+
+  router.get('/flows/:id/stats', 'flows:read', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    const flow = await getFlow(ctx.db, id);
+    res.json(await loadFlowStats(ctx.pool, id, flow.graph));
+  });
+
+  router.get('/flows/:id/metrics', 'flows:read', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    const query = parseRequest(MetricsQuerySchema, req.query, 'query');
+    const flow = await getFlow(ctx.db, id);
+    res.json(await getFlowMetrics(ctx.pool, id, flow.graph, query.minutes, query.step));
+  });
+
+  router.get('/flows/:id/dead-letters', 'dead_letters:read', async (req, res) => {
+    const id = flowIdParam(req.params.id);
+    await getFlow(ctx.db, id);
+    const query = parseRequest(DeadLetterQuerySchema, req.query, 'query');
+    const page = await listDeadLetters(ctx.pool, ctx.vault.keyring, id, query);
+    auditDeadLetterList(ctx.audit, req, res, id, page.items.length);
+    res.json({ ...page, items: await deadLettersFor(ctx.pool, principalOf(res), page.items) });
+  });
+
+  return router.router;
+}
+
+/**
+ * POST /flows/:id/ingest on a router of its own, mounted ahead of every other router: the ingest hot
+ * path then matches on the first layer instead of walking every route of the API. Same guard, same
+ * declaration in the route table, same checks and audit as any other route.
+ */
+export function flowIngestRoutes(ctx: ApiContext) {
+  const router = new SecureRouter(ctx.auth, ctx.routes);
   /** Refuses an ingest request from a source's credentials: 401, audited (bounded per source and address). */
   const refuseSource = (req: Request, res: Response, flowId: string, nodeId: string | null, authType: string, reason: string, message: string): AppError => {
     const who = whoOf(req, res, null);
@@ -174,73 +251,6 @@ export function flowRoutes(ctx: ApiContext) {
       }
     },
   );
-
-  // A file for the flow's source.file node, sent as the raw body (CSV, NDJSON or a JSON array, as
-  // the node says) and read as a stream: any size, bounded memory. Answers with the file's run.
-  router.post(
-    '/flows/:id/files',
-    'flows:ingest',
-    (req, res, next) => {
-      if (!canReachFlow(principalOf(res), String(req.params.id).toLowerCase())) {
-        next(new AppError('not_found', `no flow with id ${String(req.params.id)}`));
-        return;
-      }
-      next();
-    },
-    async (req, res) => {
-      const flowId = flowIdParam(req.params.id);
-      const { source } = parseRequest(FileUploadQuerySchema, req.query, 'query');
-      // Who sent which file into which flow, and how many records it held: never its contents. Who
-      // is taken before the body is read: a file that fails mid-way leaves the request without a socket.
-      const who = whoOf(req, res);
-      const audited = (outcome: 'success' | 'failure', details: Record<string, unknown>) =>
-        ctx.audit.record(who, {
-          action: 'file.upload',
-          outcome,
-          resource: { type: 'flow', id: flowId },
-          details: { nodeId: source ?? null, contentType: req.headers['content-type'] ?? null, bytes, ...details },
-        });
-      // Counted as read: a streamed upload has no Content-Length.
-      let bytes = 0;
-      const counted = async function* (body: AsyncIterable<Buffer>) {
-        for await (const part of body) {
-          bytes += part.length;
-          yield part;
-        }
-      };
-      let run: Run;
-      try {
-        run = await ingestFile(ctx, flowId, source, counted(req));
-      } catch (err) {
-        await audited('failure', { error: err instanceof AppError ? err.code : 'internal' });
-        throw err;
-      }
-      await audited('success', { nodeId: run.nodeId, runId: run.id, status: run.status, fetched: run.fetched, delivered: run.delivered, deadLettered: run.deadLettered });
-      res.status(201).json(run);
-    },
-  );
-
-  router.get('/flows/:id/stats', 'flows:read', async (req, res) => {
-    const id = flowIdParam(req.params.id);
-    const flow = await getFlow(ctx.db, id);
-    res.json(await loadFlowStats(ctx.pool, id, flow.graph));
-  });
-
-  router.get('/flows/:id/metrics', 'flows:read', async (req, res) => {
-    const id = flowIdParam(req.params.id);
-    const query = parseRequest(MetricsQuerySchema, req.query, 'query');
-    const flow = await getFlow(ctx.db, id);
-    res.json(await getFlowMetrics(ctx.pool, id, flow.graph, query.minutes, query.step));
-  });
-
-  router.get('/flows/:id/dead-letters', 'dead_letters:read', async (req, res) => {
-    const id = flowIdParam(req.params.id);
-    await getFlow(ctx.db, id);
-    const query = parseRequest(DeadLetterQuerySchema, req.query, 'query');
-    const page = await listDeadLetters(ctx.pool, ctx.vault.keyring, id, query);
-    auditDeadLetterList(ctx.audit, req, res, id, page.items.length);
-    res.json({ ...page, items: await deadLettersFor(ctx.pool, principalOf(res), page.items) });
-  });
 
   return router.router;
 }
