@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { EngineRecord } from '@sluice/shared';
-import { chunkQueue, insertChunks, type NewChunk } from '../storage/sql/index.js';
+import { freshChunks, insertChunks, type NewChunk } from '../storage/sql/index.js';
 import { isDatabaseUnavailable } from '../storage/db-errors.js';
 
 export interface CommitRequest {
@@ -100,22 +100,5 @@ function toChunks(batch: Pending[]): NewChunk[] {
     if (group) group.records.push(...p.records);
     else groups.set(key, { head: p, records: [...p.records] });
   }
-  const chunks: NewChunk[] = [];
-  for (const { head, records } of groups.values()) {
-    for (let i = 0; i < records.length; i += head.chunkSize) {
-      const slice = records.slice(i, i + head.chunkSize);
-      chunks.push({
-        flowId: head.flowId,
-        version: head.version,
-        nodeId: head.nodeId,
-        attempt: 0,
-        recordsJson: head.seal ? head.seal(JSON.stringify(slice)) : JSON.stringify(slice),
-        recordCount: slice.length,
-        retryKey: null,
-        runAt: null,
-        queue: chunkQueue(head.flowId, head.parallelism),
-      });
-    }
-  }
-  return chunks;
+  return [...groups.values()].flatMap(({ head, records }) => freshChunks(head, records));
 }

@@ -7,7 +7,7 @@ import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import { AppError, encryptsAtRest, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
-import { chunkQueue, commitRunPage, flowBacklog, insertSourceDeadLetters, type NewChunk, type RunPageCommit } from '../storage/sql/index.js';
+import { commitRunPage, flowBacklog, freshChunks, insertSourceDeadLetters, type RunPageCommit } from '../storage/sql/index.js';
 import type { DeployedPlan, PlanCache } from '../compiler/plan-cache.js';
 import type { Plan } from '../compiler/compile.js';
 import type { WebhookAuth } from '@sluice/nodes';
@@ -197,23 +197,10 @@ export class IngestService {
     const seal = encryptsAtRest(plan.settings) ? this.sealer : undefined;
     if (runPage) {
       // A run's page commits alone (not group-committed): its page mark must share its transaction.
-      const chunks: NewChunk[] = [];
-      for (let i = 0; i < records.length; i += target.settings.chunkSize) {
-        const slice = records.slice(i, i + target.settings.chunkSize);
-        const json = JSON.stringify(slice);
-        chunks.push({
-          flowId: target.flowId,
-          version: target.version,
-          nodeId: sourceId,
-          attempt: 0,
-          recordsJson: seal ? seal(json) : json,
-          recordCount: slice.length,
-          retryKey: null,
-          runAt: null,
-          queue: chunkQueue(target.flowId, target.settings.parallelism),
-          runId: runPage.runId,
-        });
-      }
+      const chunks = freshChunks(
+        { flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, seal, runId: runPage.runId },
+        records,
+      );
       const fresh = await commitRunPage(this.pool, { flowId: target.flowId, version: target.version, nodeId: sourceId }, runPage, chunks, records.length);
       if (!fresh) return { accepted: 0, ids: [] };
     } else {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AppError, FlowSettingsSchema, encryptsAtRest, type DeadLetter, type DeadLetterPage, type DeadLetterQuery, type DeadLetterSelection, type RecordError } from '@sluice/shared';
-import { chunkQueue, insertChunks, type NewChunk } from './sql/index.js';
+import { freshChunks, insertChunks, type ChunkTarget } from './sql/index.js';
 import type { Keyring } from '../vault/keyring.js';
 import { openJson, sealJsonText } from '../vault/sealed-json.js';
 
@@ -84,7 +84,7 @@ function selectionWhere(selection: DeadLetterSelection, alias = ''): { clause: s
  * deployed version, keeping each record's id; a new failure becomes a new dead letter (next
  * generation). Flows that are not deployed are refused, with nothing changed.
  */
-export async function retryDeadLetters(pool: pg.Pool, keyring: Keyring, selection: DeadLetterSelection, chunkSize = 200): Promise<number> {
+export async function retryDeadLetters(pool: pg.Pool, keyring: Keyring, selection: DeadLetterSelection): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -103,7 +103,7 @@ export async function retryDeadLetters(pool: pg.Pool, keyring: Keyring, selectio
         details: { ids: notDeployed.map((r) => String(r.id)).slice(0, 100) },
       });
     }
-    const groups = new Map<string, { flowId: string; version: number; nodeId: string; parallelism: number; seal: boolean; items: typeof rows }>();
+    const groups = new Map<string, ChunkTarget & { items: typeof rows }>();
     for (const row of rows) {
       const key = `${row.flow_id}\u0000${row.node_id}`;
       const settings = FlowSettingsSchema.parse(row.flow_settings);
@@ -111,38 +111,27 @@ export async function retryDeadLetters(pool: pg.Pool, keyring: Keyring, selectio
         flowId: String(row.flow_id),
         version: Number(row.deployed_version),
         nodeId: String(row.node_id),
+        chunkSize: settings.chunkSize,
         parallelism: settings.parallelism,
-        seal: encryptsAtRest(settings),
+        seal: encryptsAtRest(settings) ? (json: string) => sealJsonText(keyring, json) : undefined,
         items: [],
       };
       group.items.push(row);
       groups.set(key, group);
     }
-    const chunks: NewChunk[] = [];
-    for (const group of groups.values()) {
-      for (let i = 0; i < group.items.length; i += chunkSize) {
-        const slice = group.items.slice(i, i + chunkSize);
-        const records = slice.map((r) => ({
+    // No retry key: the status change below, under the row locks, is what stops a second retry of the same letters.
+    const chunks = [...groups.values()].flatMap((group) =>
+      freshChunks(
+        group,
+        group.items.map((r) => ({
           id: String(r.record_id),
           correlationId: String(r.correlation_id),
           receivedAt: new Date(r.received_at as string).toISOString(),
           data: openJson(keyring, r.record),
           generation: Number(r.generation) + 1,
-        }));
-        chunks.push({
-          flowId: group.flowId,
-          version: group.version,
-          nodeId: group.nodeId,
-          attempt: 0,
-          recordsJson: group.seal ? sealJsonText(keyring, JSON.stringify(records)) : JSON.stringify(records),
-          recordCount: records.length,
-          // The status change below, under the row locks, is what stops a second retry of the same letters.
-          retryKey: null,
-          runAt: null,
-          queue: chunkQueue(group.flowId, group.parallelism),
-        });
-      }
-    }
+        })),
+      ),
+    );
     await insertChunks(client, chunks);
     if (rows.length > 0) {
       await client.query(`UPDATE dead_letters SET status = 'retried', updated_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);

@@ -1,4 +1,5 @@
 import type { SqlClient } from '@sluice/nodes';
+import type { EngineRecord } from '@sluice/shared';
 
 export interface NewChunk {
   flowId: string;
@@ -18,6 +19,44 @@ export interface NewChunk {
   continuation?: boolean;
   /** The run that pulled the records; null or absent for pushed records. */
   runId?: string | null;
+}
+
+/** Where new records enter: a node of a flow version, its lanes, and how its chunks are stored. */
+export interface ChunkTarget {
+  flowId: string;
+  version: number;
+  nodeId: string;
+  chunkSize: number;
+  parallelism: number;
+  /** Flows that encrypt at rest: turns a chunk's JSON into its sealed JSON. */
+  seal?: (json: string) => string;
+  /** The run that pulled the records, when they came from one. */
+  runId?: string;
+}
+
+/**
+ * `records` as new chunks of at most `chunkSize` (first attempt, due now, no retry key), each
+ * serialised once: what ingest, a run's page and a dead-letter retry all write.
+ */
+export function freshChunks(target: ChunkTarget, records: readonly EngineRecord[]): NewChunk[] {
+  const chunks: NewChunk[] = [];
+  for (let i = 0; i < records.length; i += target.chunkSize) {
+    const slice = records.slice(i, i + target.chunkSize);
+    const json = JSON.stringify(slice);
+    chunks.push({
+      flowId: target.flowId,
+      version: target.version,
+      nodeId: target.nodeId,
+      attempt: 0,
+      recordsJson: target.seal ? target.seal(json) : json,
+      recordCount: slice.length,
+      retryKey: null,
+      runAt: null,
+      queue: chunkQueue(target.flowId, target.parallelism),
+      ...(target.runId === undefined ? {} : { runId: target.runId }),
+    });
+  }
+  return chunks;
 }
 
 const nextLane = new Map<string, number>();
