@@ -189,17 +189,8 @@ export type CreatedAlertChannel = z.infer<typeof CreatedAlertChannelSchema>;
  * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the channel's secret>`.
  */
 export const AlertNotificationSchema = z.object({
-  alert: z.object({
-    id: z.number().int(),
-    flowId: z.string().uuid(),
-    flowName: z.string(),
-    rule: AlertRuleSchema,
-    state: AlertStateSchema,
-    value: z.number().nullable(),
-    threshold: z.number(),
-    message: z.string(),
-    at: z.string(),
-  }),
+  // The state change as in the history, named by its alert: `id` is the alert's id, not the event's.
+  alert: AlertEventSchema.omit({ id: true, alertId: true }).extend({ id: z.number().int() }),
 });
 export type AlertNotification = z.infer<typeof AlertNotificationSchema>;
 
