@@ -9,6 +9,7 @@ import { describeMachine, median, rssBytes, type CpuSplit, type Machine } from '
 import { formatSummary, summarise } from './profile-summary.js';
 import { batchedIngest, singleRecordIngest, type BatchedResult, type SingleResult, type Target } from './scenarios.js';
 import { createDatabase, postgresVersion, REPO_ROOT, startServer, startWorker, type Client, type SluiceProcess } from './sluice.js';
+import { wholeNumberFlags } from './flags.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --runs N                 runs, each on a fresh database (default 3; 1 with --profile)
@@ -72,14 +73,7 @@ function parseOptions(): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, raw: string | undefined, min: number, max: number): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"\n\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
+  const int = wholeNumberFlags(USAGE);
   return {
     runs: int('runs', values.runs ?? (values.profile ? '1' : '3'), 1, 20),
     records: int('records', values.records, 1, 1_000_000),

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { makeOrders } from '../../apps/server/test/fixtures.js';
+import { wholeNumberFlags } from './flags.js';
 import { describeMachine, median, percentile, RssSampler } from './measure.js';
 import { batchedIngest, benchFlow } from './scenarios.js';
 import { createDatabase, postgresVersion, REPO_ROOT, startServer, startWorker, until, type Client, type SluiceProcess } from './sluice.js';
@@ -49,11 +50,12 @@ if (only !== undefined && !['latency', 'soak', 'scale'].includes(only)) {
   console.error(USAGE);
   process.exit(2);
 }
-const runs = Number(values.runs);
-const seconds = Number(values.seconds);
-const rate = Number(values.rate);
-const soakRecords = Number(values['soak-records']);
-const scaleRecords = Number(values['scale-records']);
+const int = wholeNumberFlags(USAGE);
+const runs = int('runs', values.runs, 1, 20);
+const seconds = int('seconds', values.seconds, 1, 600);
+const rate = int('rate', values.rate, 1, 20_000);
+const soakRecords = int('soak-records', values['soak-records'], 1000, 10_000_000);
+const scaleRecords = int('scale-records', values['scale-records'], 1000, 5_000_000);
 
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;

@@ -14,6 +14,7 @@ import { postgresVersion, REPO_ROOT } from '../sluice.js';
 import { killLoop, type KillResult } from './kills.js';
 import { databaseOutage, type OutageResult } from './outage.js';
 import { startTarget, stopTarget, type Accounting, type ChaosTarget } from './target.js';
+import { wholeNumberFlags } from '../flags.js';
 
 const USAGE = `usage: npm run bench:chaos -w bench -- [options]
   --only kills|outage      run one scenario (default both)
@@ -42,14 +43,7 @@ function options() {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, raw: string, min: number, max: number) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"\n\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
+  const int = wholeNumberFlags(USAGE);
   if (values.only !== undefined && values.only !== 'kills' && values.only !== 'outage') {
     console.error(`--only takes kills or outage\n\n${USAGE}`);
     process.exit(2);

@@ -10,6 +10,7 @@ import { postgresVersion, REPO_ROOT } from '../sluice.js';
 import { batchedLoad, killRun, singleRecordLoad, type KillFigures, type LoadFigures, type LoadName } from './load.js';
 import { ensureNodeRed, NODE_RED_POOL_SIZE, NODE_RED_VERSION } from './node-red.js';
 import { startNodeRedSystem, startSluice, type System, type SystemName } from './systems.js';
+import { wholeNumberFlags } from '../flags.js';
 
 const USAGE = `usage: npm run bench:peers -- [options]
   --runs N           runs, each with fresh databases and processes (default 3)
@@ -57,14 +58,7 @@ function parseOptions(): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, raw: string, min: number, max: number): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"\n\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
+  const int = wholeNumberFlags(USAGE);
   return {
     runs: int('runs', values.runs, 1, 20),
     records: int('records', values.records, 1000, 1_000_000),

@@ -13,6 +13,7 @@ import { createDatabase, postgresVersion, REPO_ROOT, startWorker, type Client, t
 import { launchChromium, NO_EDGE_ANIMATION, openEditor, openUntilInteractive, panCanvas, VIEWPORT, watchLive, type LiveResult, type OpenTiming, type PanResult } from './editor.js';
 import { fanOutFlow, middleNode } from './flows.js';
 import { ensureWebBuild, startAllInOne } from './target.js';
+import { wholeNumberFlags } from '../flags.js';
 
 const USAGE = `usage: npm run bench:web -w bench -- [options]
   --opens N            opens of the 200-node flow (default 5)
@@ -68,14 +69,7 @@ function parseOptions(): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, raw: string, min: number, max: number): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name} must be a whole number from ${min} to ${max}, not "${raw}"\n\n${USAGE}`);
-      process.exit(2);
-    }
-    return n;
-  };
+  const int = wholeNumberFlags(USAGE);
   return {
     opens: int('opens', values.opens, 1, 50),
     pans: int('pans', values.pans, 1, 20),
