@@ -177,16 +177,17 @@ export class Relay {
    */
   private async relayDeadLetters(event: DeadLetterEvent): Promise<void> {
     const sockets = await this.io.in(room(event.flowId)).fetchSockets();
-    if (sockets.length === 0) return;
-    const holdsPii = (await maskersFor(this.pool, [event.flowId])).size > 0;
+    const mayNotRead = (socket: (typeof sockets)[number]) => {
+      const principal = socket.data.principal as Principal | undefined;
+      return !principal || !mayReadPii(principal);
+    };
+    // The flow's PII settings are read only when a watcher could be shown too much.
+    const holdsPii = sockets.some(mayNotRead) && (await maskersFor(this.pool, [event.flowId])).size > 0;
     const masked: DeadLetterEvent = {
       ...event,
       sample: event.sample.map((d) => ({ ...d, error: { kind: d.error.kind, message: 'the reason may quote personal data: open the dead letter to read it masked' } })),
     };
-    for (const socket of sockets) {
-      const principal = socket.data.principal as Principal | undefined;
-      socket.emit('deadLetter', holdsPii && (!principal || !mayReadPii(principal)) ? masked : event);
-    }
+    for (const socket of sockets) socket.emit('deadLetter', holdsPii && mayNotRead(socket) ? masked : event);
   }
 
   /** Pushes stats now, or once the flow's minimum interval has passed, never more often. */
