@@ -9,7 +9,7 @@ import { PlanCache } from './compiler/plan-cache.js';
 import { ExternalPools } from './engine/connections.js';
 import { ConsumerSupervisor } from './engine/consumers.js';
 import { startWorker, type EngineWorker } from './engine/worker.js';
-import { createHttpApp } from './http/app.js';
+import { createRequestListener } from './http/app.js';
 import { defaultFileRoot } from './ingest/file-folder.js';
 import { IngestService } from './ingest/ingest.js';
 import type { Logger } from './logger.js';
@@ -145,7 +145,7 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
     sourceAuth.start();
     ingestRequests = new IngestRequestCounter(pool, logger);
     ingestRequests.start();
-    const app = createHttpApp({
+    const { app, listener } = createRequestListener({
       auth,
       loginLimiter: new LoginLimiter(pool),
       routes,
@@ -177,9 +177,9 @@ export async function startSluice(options: SluiceOptions): Promise<Sluice> {
             // Asked for, not required: only mtls sources refuse a connection without a verified one.
             ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: false } : {}),
           },
-          app,
+          listener,
         )
-      : http.createServer(app);
+      : http.createServer(listener);
     server.keepAliveTimeout = 65_000;
     relay = new Relay(server, pool, db, auth, logger, audit, revocations);
     await relay.start();

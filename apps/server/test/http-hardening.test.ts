@@ -4,7 +4,8 @@ import express from 'express';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { securityHeaders, MAX_JSON_DEPTH } from '../src/http/hardening.js';
-import { startTestSluice, type TestSluice } from './harness.js';
+import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import { evenFlow } from './fixtures.js';
 
 describe('HTTP hardening', () => {
   let t: TestSluice;
@@ -81,5 +82,64 @@ describe('HTTP hardening', () => {
     const many = await t.api<{ error: { message: string } }>('POST', '/api/flows', { name: 'many', nodes, edges: [] });
     expect(many.status).toBe(400);
     expect(many.body.error.message).toMatch(/^body\.nodes/);
+  });
+
+  it('answers ingest alike whether the server takes it before express or express does', async () => {
+    const flow = await deployFlow(t, evenFlow('ingest paths'));
+    // The exact path is served before express; a trailing slash and other letter case reach express's route.
+    const spellings = [`/api/flows/${flow.id}/ingest`, `/api/flows/${flow.id}/ingest/`, `/API/flows/${flow.id.toUpperCase()}/ingest`];
+    const post = (path: string, headers: Record<string, string>, body = '{"n":2}') =>
+      fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const securityHeadersOf = (res: Response) =>
+      Object.fromEntries(['content-security-policy', 'x-content-type-options', 'x-frame-options', 'cross-origin-opener-policy', 'referrer-policy', 'strict-transport-security', 'x-powered-by'].map((h) => [h, res.headers.get(h)]));
+    const reference = await fetch(`${t.url}/api/health`);
+    for (const path of spellings) {
+      const accepted = await post(path, { authorization: `Bearer ${t.token}`, 'x-correlation-id': 'paths-1' });
+      expect(accepted.status, path).toBe(202);
+      expect(((await accepted.json()) as { accepted: number }).accepted).toBe(1);
+      expect(securityHeadersOf(accepted), path).toEqual(securityHeadersOf(reference));
+      expect(accepted.headers.get('x-correlation-id')).toBe('paths-1');
+      expect(accepted.headers.get('content-type')).toBe('application/json; charset=utf-8');
+
+      const anonymous = await post(path, {});
+      expect(anonymous.status, path).toBe(401);
+      expect(((await anonymous.json()) as { error: { details: { reason: string } } }).error.details.reason).toBe('missing_key');
+      expect(securityHeadersOf(anonymous)).toEqual(securityHeadersOf(reference));
+
+      const wrongType = await post(path, { authorization: `Bearer ${t.token}`, 'content-type': 'text/plain' }, 'n=2');
+      expect(wrongType.status).toBe(415);
+      await wrongType.body?.cancel();
+
+      const badJson = await post(path, { authorization: `Bearer ${t.token}` }, '{"n":');
+      expect(badJson.status).toBe(400);
+      expect(((await badJson.json()) as { error: { code: string } }).error.code).toBe('invalid_input');
+    }
+    await reference.body?.cancel();
+    // Every answer is counted once, whichever way it came: three 202s for the flow, three 401s, three 415s, three 400s.
+    const counts = async () => {
+      const { rows } = await t.pool.query<{ flow_key: string; status: number; count: number }>('SELECT flow_key, status, count FROM ingest_request_counts');
+      return rows;
+    };
+    await waitFor('the ingest answers to be counted', async () => ((await counts()).some((r) => r.flow_key === flow.id && Number(r.count) === 3) ? true : undefined), 10_000);
+    expect((await counts()).find((r) => r.flow_key === flow.id)).toMatchObject({ status: 202, count: 3 });
+  });
+
+  it('gives a cross-origin ingest the CORS answer of every other route', async () => {
+    const flow = await deployFlow(open, evenFlow('cors ingest'));
+    const res = await fetch(`${open.url}/api/flows/${flow.id}/ingest`, {
+      method: 'POST',
+      headers: { origin: 'https://console.example.com', 'content-type': 'application/json', authorization: `Bearer ${open.token}` },
+      body: '{"n":4}',
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://console.example.com');
+    const other = await fetch(`${open.url}/api/flows/${flow.id}/ingest`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/json', authorization: `Bearer ${open.token}` },
+      body: '{"n":4}',
+    });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    await res.body?.cancel();
+    await other.body?.cancel();
   });
 });

@@ -1,16 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../auth/authenticate.js';
 import type { AuditWho } from './audit-log.js';
 
+/** What these helpers read of a request: an express one, or a plain node one on the ingest fast path. */
+export interface RequestLike {
+  headers: IncomingHttpHeaders;
+  socket?: { remoteAddress?: string | undefined } | null;
+}
+
+/** What they keep on a response: express's `res.locals`, or the fast path's own. */
+export interface ResponseLike {
+  locals: Record<string, unknown>;
+}
+
 /** The caller's address as the socket sees it (Sluice does not trust X-Forwarded-For). */
-export function clientAddress(req: Request): string {
+export function clientAddress(req: RequestLike): string {
   // A request whose body was cut off has no socket any more.
   return req.socket?.remoteAddress ?? 'unknown';
 }
 
 /** The request's correlation id: the caller's `X-Correlation-Id`, else one made for this request. */
-export function correlationIdOf(req: Request, res: Response): string {
+export function correlationIdOf(req: RequestLike, res: ResponseLike): string {
   const existing = res.locals.correlationId as string | undefined;
   if (existing) return existing;
   const sent = req.headers['x-correlation-id'];
@@ -27,7 +38,7 @@ export function maskEmail(email: string): string {
 }
 
 /** Who an audit entry is about: the signed-in caller (if any), their address and correlation id. */
-export function whoOf(req: Request, res: Response, principal: Principal | null = (res.locals.principal as Principal | undefined) ?? null): AuditWho {
+export function whoOf(req: RequestLike, res: ResponseLike, principal: Principal | null = (res.locals.principal as Principal | undefined) ?? null): AuditWho {
   return {
     userId: principal?.user.id ?? null,
     actor: principal ? (principal.tokenName ? `${principal.user.email} (token "${principal.tokenName}")` : principal.user.email) : null,

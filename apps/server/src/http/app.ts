@@ -10,7 +10,9 @@ import { errorHandler, notFound } from './errors.js';
 import { connectorRoutes } from './routes/connectors.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { dryRunRoutes } from './routes/dry-run.js';
-import { flowIngestRoutes, flowRoutes } from './routes/flows.js';
+import { flowRoutes } from './routes/flows.js';
+import { createIngestEndpoint, flowIngestRoutes, type IngestEndpoint } from './ingest-endpoint.js';
+import type { RequestListener } from 'node:http';
 import { healthRoutes, metricsRoutes } from './routes/health.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
 import { nodeTypeRoutes } from './routes/node-types.js';
@@ -43,7 +45,22 @@ function assertEveryRouteDeclared(routers: Router[], ctx: ApiContext): void {
   if (undeclared.length) throw new Error(`routes without a declared access: ${undeclared.join(', ')}`);
 }
 
-export function createHttpApp(ctx: ApiContext): express.Express {
+/**
+ * The server's request listener: ingest requests go straight to their endpoint (see
+ * ingest-endpoint.ts), everything else to express.
+ */
+export function createRequestListener(ctx: ApiContext): { app: express.Express; listener: RequestListener } {
+  const ingest = createIngestEndpoint(ctx);
+  const app = createHttpApp(ctx, ingest);
+  return {
+    app,
+    listener: (req, res) => {
+      if (!ingest.serve(req, res)) app(req, res);
+    },
+  };
+}
+
+export function createHttpApp(ctx: ApiContext, ingest: IngestEndpoint = createIngestEndpoint(ctx)): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -52,7 +69,7 @@ export function createHttpApp(ctx: ApiContext): express.Express {
   const metrics = metricsRoutes(ctx, createMetricsRegistry(ctx.pool));
   const routers = [
     // First: single-record ingest is the busiest request, and express tries routers in order.
-    flowIngestRoutes(ctx),
+    flowIngestRoutes(ctx, ingest),
     healthRoutes(ctx),
     metrics,
     nodeTypeRoutes(ctx),
@@ -69,15 +86,12 @@ export function createHttpApp(ctx: ApiContext): express.Express {
     runRoutes(ctx),
     connectorRoutes(ctx),
   ];
-  // Every ingest answer is counted by flow and status (for /metrics), whatever answered it.
-  api.post('/flows/:id/ingest', (req, res, next) => {
-    res.on('finish', () => ctx.ingestRequests.count(String(req.params.id).toLowerCase(), res.statusCode));
-    next();
-  });
   api.use(corsPolicy(ctx.corsOrigins));
   // Ingest reads its own body (raw, with its own limit) and file uploads stream theirs; everything
   // else is JSON up to 1 MB.
-  api.use((req, res, next) => (req.path.endsWith('/ingest') || req.path.endsWith('/files') ? next() : json({ limit: '1mb' })(req, res, next)));
+  const ownBody = /\/(?:ingest|files)\/?$/i; // as express matches routes: any letter case, an optional trailing slash
+  const jsonBody = json({ limit: '1mb' });
+  api.use((req, res, next) => (ownBody.test(req.path) ? next() : jsonBody(req, res, next)));
   // Every request has a correlation id (the caller's X-Correlation-Id or a new one), echoed back.
   api.use((req, res, next) => {
     res.setHeader('x-correlation-id', correlationIdOf(req, res));

@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 import { isDatabaseRefusal, isDatabaseUnavailable } from '../storage/db-errors.js';
 
 /** Errors raised by express's body parsers, by their `type`. */
-function fromBodyParser(err: { type?: string; status?: number; message?: string; limit?: number }): AppError | null {
+function fromBodyParser(err: { type?: string; status?: number; message?: string; limit?: number } | null | undefined): AppError | null {
+  if (typeof err !== 'object' || err === null) return null;
   switch (err.type) {
     case 'entity.too.large':
       return new AppError('payload_too_large', `the body is larger than the limit of ${err.limit ?? 'the configured'} bytes`, { details: { limit: err.limit } });
@@ -21,24 +22,40 @@ function fromBodyParser(err: { type?: string; status?: number; message?: string;
   }
 }
 
+/** An error's answer: status, headers and `{ error: { code, message, details } }`. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: ReturnType<AppError['toBody']>;
+}
+
+/**
+ * What any error thrown while answering a request becomes: an AppError as it says, the database's
+ * unavailability as 503, its refusal of the data as 400, a body parser's error as its 4xx, and
+ * anything else as a logged 500 that says nothing of the cause.
+ */
+export function errorAnswer(err: unknown, logger: Logger, request: { method: string; path: string }): ErrorAnswer {
+  const appError =
+    err instanceof AppError
+      ? err
+      : isDatabaseUnavailable(err)
+        ? new AppError('unavailable', 'the database is unreachable right now; nothing was accepted; try again shortly', { headers: { 'Retry-After': '5' } })
+        : isDatabaseRefusal(err)
+          ? new AppError('invalid_input', `the database refused this data: ${databaseMessage(err)}`)
+          : fromBodyParser(err as Parameters<typeof fromBodyParser>[0]);
+  if (appError) {
+    if (appError.code === 'unavailable') logger.warn({ err, ...request }, 'database unavailable');
+    return { status: appError.status, headers: appError.headers, body: appError.toBody() };
+  }
+  logger.error({ err, ...request }, 'unhandled error');
+  return { status: 500, headers: {}, body: new AppError('internal', 'something went wrong on our side; it has been logged').toBody() };
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const appError =
-      err instanceof AppError
-        ? err
-        : isDatabaseUnavailable(err)
-          ? new AppError('unavailable', 'the database is unreachable right now; nothing was accepted; try again shortly', { headers: { 'Retry-After': '5' } })
-          : isDatabaseRefusal(err)
-            ? new AppError('invalid_input', `the database refused this data: ${databaseMessage(err)}`)
-            : fromBodyParser(err);
-    if (appError) {
-      if (appError.code === 'unavailable') logger.warn({ err, method: req.method, path: req.path }, 'database unavailable');
-      for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
-      res.status(appError.status).json(appError.toBody());
-      return;
-    }
-    logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
-    res.status(500).json(new AppError('internal', 'something went wrong on our side; it has been logged').toBody());
+    const answer = errorAnswer(err, logger, { method: req.method, path: req.path });
+    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+    res.status(answer.status).json(answer.body);
   };
 }
 

@@ -73,3 +73,22 @@ function shapeProblem(root: unknown): { path: string; message: string } | null {
   }
   return null;
 }
+
+/**
+ * The headers `securityHeaders` sets, as name and value pairs, for the ingest fast path that answers
+ * before express (helmet's headers depend on nothing but the options, so they are read off once).
+ */
+export function securityHeaderValues(tls: boolean): [string, string][] {
+  const set = new Map<string, string>();
+  const recorder = {
+    setHeader: (name: string, value: unknown) => set.set(name.toLowerCase(), String(value)),
+    removeHeader: (name: string) => set.delete(name.toLowerCase()),
+    getHeader: (name: string) => set.get(name.toLowerCase()),
+  };
+  let called = false;
+  securityHeaders({ tls })({ secure: tls, headers: {} } as never, recorder as never, () => {
+    called = true;
+  });
+  if (!called) throw new Error('the security headers middleware did not finish synchronously');
+  return [...set.entries()];
+}

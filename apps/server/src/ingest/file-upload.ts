@@ -1,7 +1,7 @@
 // An uploaded file as a run of its source.file node: the body is read as a stream, parsed line by
 // line, and committed a chunk at a time (the next bytes are read only after the commit, so a slow
 // database slows the upload instead of filling memory). Bad lines become dead letters by line.
-import { v7 as uuidv7 } from 'uuid';
+import { newRecordId } from './record-ids.js';
 import { AppError, type Run } from '@sluice/shared';
 import { getPath, type FileSettings } from '@sluice/nodes';
 import type pg from 'pg';
@@ -89,7 +89,7 @@ export async function ingestFile(deps: FileUploadDeps, flowId: string, nodeId: s
     for await (const item of readFile(body, source.settings)) {
       lastLine = item.line;
       if ('record' in item) records.push(item.record);
-      else rejects.push({ recordId: uuidv7(), line: item.line, raw: item.raw, message: item.error });
+      else rejects.push({ recordId: newRecordId(), line: item.line, raw: item.raw, message: item.error });
       if (records.length + rejects.length >= source.chunkSize) {
         await commit();
         if (Date.now() > deadline) {

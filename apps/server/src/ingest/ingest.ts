@@ -3,7 +3,8 @@
 import type { Logger } from '../logger.js';
 import { recordLogFields } from '../engine/record-log.js';
 import type pg from 'pg';
-import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import { v5 as uuidv5 } from 'uuid';
+import { newRecordId } from './record-ids.js';
 import { AppError, encryptsAtRest, type EngineRecord, type FlowSettings, type IngestResult } from '@sluice/shared';
 import type { Db } from '../storage/db.js';
 import { getIngestTarget } from '../storage/flows.js';
@@ -140,12 +141,12 @@ export class IngestService {
     }
     const seal = encryptsAtRest(plan.settings);
     const receivedAt = new Date().toISOString();
-    const correlationId = uuidv7();
+    const correlationId = newRecordId();
     const letters = rejects.items.map((item) => {
       // Postgres keeps no NUL character in jsonb text.
       const record = { text: item.raw.replaceAll('\u0000', '\uFFFD') };
       return {
-        recordId: item.key === undefined ? uuidv7() : recordIdFor(rejects.flowId, rejects.sourceNodeId, item.key),
+        recordId: item.key === undefined ? newRecordId() : recordIdFor(rejects.flowId, rejects.sourceNodeId, item.key),
         correlationId,
         receivedAt,
         record: seal ? JSON.parse(this.sealer(JSON.stringify(record))) : record,
@@ -192,8 +193,8 @@ export class IngestService {
     await this.admit(target.flowId, target.settings, data.length);
 
     const receivedAt = new Date().toISOString();
-    const correlationId = correlationIdGiven ?? uuidv7();
-    const records: EngineRecord[] = data.map((d, i) => ({ id: ids?.[i] ?? uuidv7(), correlationId, receivedAt, data: d }));
+    const correlationId = correlationIdGiven ?? newRecordId();
+    const records: EngineRecord[] = data.map((d, i) => ({ id: ids?.[i] ?? newRecordId(), correlationId, receivedAt, data: d }));
     const seal = encryptsAtRest(plan.settings) ? this.sealer : undefined;
     if (runPage) {
       // A run's page commits alone (not group-committed): its page mark must share its transaction.

@@ -1,4 +1,3 @@
-import { raw, type Request, type Response } from 'express';
 import { AppError, CreateFlowBodySchema, DeadLetterQuerySchema, FileUploadQuerySchema, MetricsQuerySchema, GraphSchema, UpdateFlowBodySchema, type Issue, type Run } from '@sluice/shared';
 import { z } from 'zod';
 import { compileWithSecrets } from '../../compiler/compile-with-secrets.js';
@@ -8,15 +7,13 @@ import { listDeadLetters } from '../../storage/dead-letters.js';
 import { deadLettersFor } from '../../pii/masking.js';
 import { loadFlowStats } from '../../storage/stats.js';
 import { getFlowMetrics } from '../../storage/metrics.js';
-import { isIngestContentType } from '../../ingest/parse-body.js';
 import { ingestFile } from '../../ingest/file-upload.js';
 import type { ApiContext } from '../context.js';
-import { flowIdParam, isUuid, parseRequest } from '../validate.js';
-import { maybePrincipalOf, principalOf, SecureRouter } from '../route-table.js';
+import { flowIdParam, parseRequest } from '../validate.js';
+import { principalOf, SecureRouter } from '../route-table.js';
 import { whoOf } from '../../audit/request.js';
 import { sourceAuthProblems } from '../../ingest/deploy-checks.js';
 import { folderProblems } from '../../ingest/file-folder.js';
-import type { WebhookAuth } from '@sluice/nodes';
 import { auditDeadLetterList } from './dead-letters.js';
 import { canReachFlow } from '../../auth/authenticate.js';
 
@@ -166,91 +163,6 @@ export function flowRoutes(ctx: ApiContext) {
     auditDeadLetterList(ctx.audit, req, res, id, page.items.length);
     res.json({ ...page, items: await deadLettersFor(ctx.pool, principalOf(res), page.items) });
   });
-
-  return router.router;
-}
-
-/**
- * POST /flows/:id/ingest on a router of its own, mounted ahead of every other router: the ingest hot
- * path then matches on the first layer instead of walking every route of the API. Same guard, same
- * declaration in the route table, same checks and audit as any other route.
- */
-export function flowIngestRoutes(ctx: ApiContext) {
-  const router = new SecureRouter(ctx.auth, ctx.routes);
-  /** Refuses an ingest request from a source's credentials: 401, audited (bounded per source and address). */
-  const refuseSource = (req: Request, res: Response, flowId: string, nodeId: string | null, authType: string, reason: string, message: string): AppError => {
-    const who = whoOf(req, res, null);
-    ctx.audit.recordBounded(`ingest:${flowId}:${nodeId ?? ''}:${who.sourceIp ?? ''}:${reason}`, who, {
-      action: 'ingest.denied',
-      outcome: 'failure',
-      resource: { type: 'flow', id: flowId },
-      details: { source: nodeId, auth: authType, reason },
-    });
-    // The producer may well be right: the identity provider could not be asked. Try again, not "you are wrong".
-    if (reason === 'jwks_unavailable') return new AppError('unavailable', message, { details: { reason }, headers: { 'Retry-After': '30' } });
-    return new AppError('unauthorized', message, { details: { reason } });
-  };
-
-  router.ingest(
-    '/flows/:id/ingest',
-    'flows:ingest',
-    async (req, res, next) => {
-      const flowId = String(req.params.id).toLowerCase();
-      const principal = maybePrincipalOf(res);
-      if (principal) {
-        // Producers reach only the flows granted to them; say nothing about the others.
-        if (!canReachFlow(principal, flowId)) {
-          ctx.audit.recordBounded(`ingest:${principal.user.id}:${flowId}`, whoOf(req, res), { action: 'ingest.denied', outcome: 'denied', resource: { type: 'flow', id: flowId }, details: { reason: 'flow_not_granted' } });
-          next(new AppError('not_found', `no flow with id ${String(req.params.id)}`));
-          return;
-        }
-      } else {
-        // No Sluice credentials: the source's own. An unknown flow or source gets the same 401.
-        const sourceNode = typeof req.query.source === 'string' ? req.query.source : undefined;
-        const source = isUuid(flowId) ? await ctx.ingest.sourceAuth(flowId, sourceNode) : null;
-        if (!source || !source.auth) {
-          next(refuseSource(req, res, flowId, source?.nodeId ?? null, 'unknown', 'no_credentials', 'send the source’s credentials, or a Sluice API token as `Authorization: Bearer <token>`'));
-          return;
-        }
-        const check = await ctx.sourceAuth.beforeBody(flowId, source.nodeId, source.auth, req.headers, req.socket);
-        if (check === 'needs-body') res.locals.sourceHmac = { nodeId: source.nodeId, auth: source.auth };
-        else if (!check.ok) {
-          next(refuseSource(req, res, flowId, source.nodeId, source.auth.type, check.reason, check.message));
-          return;
-        }
-      }
-      // Refuse other media types before reading a byte of the body.
-      if (!isIngestContentType(req.headers['content-type'])) {
-        next(new AppError('unsupported_media_type', `send application/json or application/x-ndjson, not "${req.headers['content-type'] ?? 'nothing'}"`));
-        return;
-      }
-      next();
-    },
-    raw({ type: () => true, limit: ctx.ingestLimitBytes }),
-    async (req, res) => {
-      const flowId = flowIdParam(req.params.id);
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const hmac = res.locals.sourceHmac as { nodeId: string; auth: Extract<WebhookAuth, { type: 'hmac' }> } | undefined;
-      let signatureKey: string | null = null;
-      if (hmac) {
-        const check = await ctx.sourceAuth.checkHmac(flowId, hmac.nodeId, hmac.auth, req.headers, body);
-        if (!check.ok) throw refuseSource(req, res, flowId, hmac.nodeId, 'hmac', check.reason, check.message);
-        signatureKey = check.signatureKey;
-      }
-      const correlation = req.headers['x-correlation-id'];
-      const correlationId = typeof correlation === 'string' && correlation.trim() !== '' ? correlation.trim().slice(0, 200) : undefined;
-      const source = typeof req.query.source === 'string' ? req.query.source : undefined;
-      try {
-        const result = await ctx.ingest.ingest({ flowId, body, contentType: req.headers['content-type'], correlationId, sourceNodeId: source });
-        res.status(202).json(result);
-      } catch (err) {
-        // Refused before anything was written (429, a bad body): the producer may send the same signed
-        // request again. Not after an internal or database error, where a commit may have happened.
-        if (signatureKey && err instanceof AppError && err.code !== 'internal' && err.code !== 'unavailable') await ctx.sourceAuth.releaseSignature(signatureKey).catch((releaseErr: unknown) => ctx.logger.warn({ err: releaseErr }, 'could not release an ingest signature'));
-        throw err;
-      }
-    },
-  );
 
   return router.router;
 }
