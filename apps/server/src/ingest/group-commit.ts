@@ -30,12 +30,15 @@ export class GroupCommitter {
   private scheduled = false;
 
   /**
-   * @param maxInFlight commits running at once (pool connections used). Default 2: fewer, larger
-   * commits; at 50 single-record clients 2 answered ~12% more requests/s than 4 (bench/RESULTS.md).
+   * @param maxInFlight commits running at once (pool connections used). Default 1: every commit
+   * makes at least one chunk job, and once ingest no longer went through express, two commits in
+   * flight made so many small jobs at a steady 1,000 records/s that the worker fell seconds behind
+   * (p50 ingest-to-sink 1.4 s against 38 ms with one); one in flight also answered as many
+   * single-record requests or more (bench/RESULTS.md, "ingest fast path").
    */
   constructor(
     private readonly pool: pg.Pool,
-    private readonly maxInFlight = 2,
+    private readonly maxInFlight = 1,
     private readonly maxRecordsPerCommit = 20_000,
   ) {}
 
