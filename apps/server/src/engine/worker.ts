@@ -42,6 +42,9 @@ export interface EngineWorker {
   stop(): Promise<void>;
 }
 
+/** When idle slots look again for work in a lane whose job just finished, ms after it did. */
+const LANE_RECHECK_MS = [5, 50];
+
 export async function startWorker(options: WorkerOptions): Promise<EngineWorker> {
   const { pool, logger } = options;
   const stats = new StatsCollector(pool, logger);
@@ -50,9 +53,19 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
   await reaper.start();
   const events: WorkerEvents = new EventEmitter();
   let currentPoolId: string | null = null;
+  let currentPool: { nudge(n: number): void } | null = null;
   events.on('pool:create', ({ workerPool }) => {
     currentPoolId = workerPool.id;
+    currentPool = workerPool;
     reaper.addPool(workerPool.id).catch((err) => logger.warn({ err }, 'could not register worker pool'));
+  });
+  // A finished job's named queue (a flow's lane) is unlocked by graphile-worker's batched
+  // completion, which commits after the slot has already looked for its next job. A job that came
+  // into that lane meanwhile was refused as locked, and would wait for the next insert notification
+  // or the poll (pollIntervalMs, a second): an idle slot looks again once the completion is in.
+  events.on('job:complete', ({ job }) => {
+    if (job.job_queue_id === null) return;
+    for (const delay of LANE_RECHECK_MS) setTimeout(() => currentPool?.nudge(1), delay).unref();
   });
   events.on('job:error', ({ job, error }) => {
     logger.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error }, 'job failed; graphile-worker will retry it');
