@@ -21,7 +21,7 @@ const USAGE = `usage: npm run bench -- [options]
   --worker-concurrency N   SLUICE_WORKER_CONCURRENCY for the worker (default: Sluice's own, 8)
   --chunk-size N           the bench flow's chunkSize setting (default: Sluice's own)
   --parallelism N          the bench flow's parallelism setting (default: Sluice's own)
-  --profile                write CPU profiles (worker during A, server during B) to bench/profiles/
+  --profile                write CPU profiles (worker during A, server during A and during B) to bench/profiles/
                            and print their top functions; figures are printed, not recorded
   --no-record              do not append to bench/RESULTS.md`;
 
@@ -132,7 +132,7 @@ async function oneRun(index: number, options: Options, cleanup: Cleanup, profile
   pool.on('error', () => {}); // the database is dropped under it at the end
   cleanup.add('close the bench pool', () => pool.end());
 
-  const started = await startServer(db.url);
+  const started = await startServer(db.url, profileDir ? path.join(profileDir, `run${index}-A-server`) : undefined);
   live.server = started.process;
   live.client = started.client;
   live.worker = await startWorker(db.url, pool, options.workerConcurrency, profileDir ? path.join(profileDir, `run${index}-A`) : undefined);
@@ -144,7 +144,7 @@ async function oneRun(index: number, options: Options, cleanup: Cleanup, profile
   console.log(`${fmt(a.processedPerSecond)} records/s end to end`);
 
   if (profileDir) {
-    // The worker's profile covers scenario A only; the server's is taken over scenario B only.
+    // The worker's profile covers scenario A only; the server has one over A and one over B.
     await live.worker.stop();
     live.worker = await startWorker(db.url, pool, options.workerConcurrency);
     live.client.close();
@@ -356,11 +356,11 @@ async function main(): Promise<void> {
   }
   if (profileDir) {
     for (let i = 1; i <= options.runs; i++) {
-      for (const [scenario, role] of [['A', 'worker'], ['B', 'server']] as const) {
+      for (const [scenario, role] of [['A', 'worker'], ['A-server', 'server'], ['B', 'server']] as const) {
         const dir = path.join(profileDir, `run${i}-${scenario}`);
         const main = existsSync(dir) ? readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) : undefined;
         if (!main) continue;
-        const text = formatSummary(`${role}, main thread, during scenario ${scenario} (run ${i})`, summarise(path.join(dir, main)));
+        const text = formatSummary(`${role}, main thread, during scenario ${scenario.slice(0, 1)} (run ${i})`, summarise(path.join(dir, main)));
         writeFileSync(path.join(dir, `${role}-summary.txt`), `${text}\n`);
         console.log(`\n${text}`);
       }
