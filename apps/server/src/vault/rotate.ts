@@ -38,11 +38,11 @@ export async function reencryptAll(pool: pg.Pool, current: Keyring, newKey: Buff
       ]);
     }
     const reseal = async (table: 'chunks' | 'dead_letters', column: 'records' | 'record'): Promise<number> => {
-      const { rows } = await client.query(`SELECT id, ${column} AS payload FROM ${table} WHERE jsonb_typeof(${column}) = 'object' AND ${column} ? '$sealed' FOR UPDATE`);
+      const { rows } = await client.query(`SELECT id, ${column} AS payload FROM ${table} WHERE jsonb_typeof(${column}::jsonb) = 'object' AND ${column}::jsonb ? '$sealed' FOR UPDATE`);
       let count = 0;
       for (const r of rows) {
         if (!isSealedJson(r.payload)) continue;
-        await client.query(`UPDATE ${table} SET ${column} = $2::jsonb WHERE id = $1`, [r.id, sealJsonText(next, current.openString(r.payload.$sealed))]);
+        await client.query(`UPDATE ${table} SET ${column} = $2 WHERE id = $1`, [r.id, sealJsonText(next, current.openString(r.payload.$sealed))]);
         count++;
       }
       return count;
