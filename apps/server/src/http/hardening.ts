@@ -1,5 +1,7 @@
 // HTTP hardening: helmet's headers with a Content-Security-Policy the built web app passes, HSTS only
 // over TLS, CORS closed unless origins are listed, and limits on the shape of JSON bodies.
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -17,6 +19,12 @@ export const MAX_JSON_ARRAY = 10_000;
  * install on a laptop is never pinned to HTTPS by mistake.
  */
 export function securityHeaders(options: { tls: boolean }): RequestHandler {
+  const plain = helmetFor(false);
+  const secure = helmetFor(true);
+  return (req, res, next) => (options.tls || req.secure ? secure : plain)(req, res, next);
+}
+
+function helmetFor(tls: boolean) {
   const base = {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
@@ -29,15 +37,28 @@ export function securityHeaders(options: { tls: boolean }): RequestHandler {
     formAction: ["'self'"],
     frameAncestors: ["'none'"],
   };
-  const plain = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: base },
-    strictTransportSecurity: false,
+  return tls
+    ? helmet({
+        contentSecurityPolicy: { useDefaults: false, directives: { ...base, upgradeInsecureRequests: [] } },
+        strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+      })
+    : helmet({ contentSecurityPolicy: { useDefaults: false, directives: base }, strictTransportSecurity: false });
+}
+
+/**
+ * The headers `securityHeaders` sets, as name and value pairs, for the ingest fast path that answers
+ * before express. Helmet's headers depend on nothing but its options, so they are read off once, from
+ * a response that is never sent.
+ */
+export function securityHeaderValues(tls: boolean): [string, string][] {
+  const req = new IncomingMessage(new Socket());
+  const res = new ServerResponse(req);
+  let finished = false;
+  helmetFor(tls)(req, res, () => {
+    finished = true;
   });
-  const secure = helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: { ...base, upgradeInsecureRequests: [] } },
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-  });
-  return (req, res, next) => (options.tls || req.secure ? secure : plain)(req, res, next);
+  if (!finished) throw new Error('helmet did not set its headers synchronously');
+  return Object.entries(res.getHeaders()).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]);
 }
 
 /** CORS: no cross-origin browser access at all unless SLUICE_CORS_ORIGINS lists the origins. */
@@ -74,21 +95,3 @@ function shapeProblem(root: unknown): { path: string; message: string } | null {
   return null;
 }
 
-/**
- * The headers `securityHeaders` sets, as name and value pairs, for the ingest fast path that answers
- * before express (helmet's headers depend on nothing but the options, so they are read off once).
- */
-export function securityHeaderValues(tls: boolean): [string, string][] {
-  const set = new Map<string, string>();
-  const recorder = {
-    setHeader: (name: string, value: unknown) => set.set(name.toLowerCase(), String(value)),
-    removeHeader: (name: string) => set.delete(name.toLowerCase()),
-    getHeader: (name: string) => set.get(name.toLowerCase()),
-  };
-  let called = false;
-  securityHeaders({ tls })({ secure: tls, headers: {} } as never, recorder as never, () => {
-    called = true;
-  });
-  if (!called) throw new Error('the security headers middleware did not finish synchronously');
-  return [...set.entries()];
-}

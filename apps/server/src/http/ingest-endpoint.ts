@@ -6,6 +6,7 @@
 // (a trailing slash, other letter case) and for cross-origin calls; both go through `handle`, so
 // there is one guard, one set of checks, one audit and one way of answering.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { raw, type RequestHandler } from 'express';
 import { AppError, type ErrorBody, type IngestResult } from '@sluice/shared';
 import type { WebhookAuth } from '@sluice/nodes';
@@ -143,7 +144,7 @@ export function createIngestEndpoint(ctx: ApiContext): IngestEndpoint {
       }
       const response = res as IngestResponse;
       response.locals = {};
-      const secure = ctx.tls || (req.socket as { encrypted?: boolean }).encrypted === true;
+      const secure = ctx.tls || req.socket instanceof TLSSocket;
       for (const [name, value] of secure ? headers.secure : headers.plain) res.setHeader(name, value);
       res.setHeader('x-correlation-id', correlationIdOf(req, response));
       void handle(req, response, path, flowId, new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1)));
