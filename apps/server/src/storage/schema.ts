@@ -68,8 +68,8 @@ export const chunks = pgTable(
     recordCount: integer('record_count').notNull(),
     /**
      * The records as JSON text (json, not jsonb): a chunk is written once and read once whole, so
-     * Postgres only checks the text instead of converting it to jsonb and back (per 500-record
-     * chunk about 40% less time to write, read and delete it; bench/RESULTS.md).
+     * Postgres need not keep it in jsonb's binary form and turn it back into text for every read
+     * (insertChunks still passes it through jsonb once, to refuse what jsonb cannot hold).
      */
     records: json('records').notNull(),
     retryKey: text('retry_key'),
