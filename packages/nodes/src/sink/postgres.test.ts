@@ -132,6 +132,24 @@ describe('sink.postgres', () => {
     expect(await rows(`SELECT count(*)::int AS n FROM notes`)).toEqual([{ n: 39 }]);
   });
 
+  it('writes columns with awkward names and values: __proto__, quotes, unicode, nested data, missing fields as NULL', async () => {
+    const odd = sink({
+      table: 'odd',
+      columns: [
+        { name: '__proto__', source: 'a' },
+        { name: 'constructor', source: 'b.c', type: 'integer' },
+        { name: 'doc', source: '$', type: 'jsonb' },
+      ],
+    });
+    const data = { a: 'say "hi"\\ \u2028 ünïcode \u{1F600}', b: { c: 7 } };
+    const sparse = { b: {} };
+    expect(await odd.deliver([makeRecord(data), makeRecord(sparse)])).toEqual([{ status: 'delivered' }, { status: 'delivered' }]);
+    expect(await rows(`SELECT "__proto__" AS p, "constructor" AS c, doc FROM odd ORDER BY c NULLS LAST`)).toEqual([
+      { p: data.a, c: 7, doc: data },
+      { p: null, c: null, doc: sparse },
+    ]);
+  });
+
   it('takes the largest chunk in one round, in one statement', async () => {
     statements = [];
     const numbers = sink({ table: 'numbers', columns: [{ name: 'n', type: 'integer' }] });

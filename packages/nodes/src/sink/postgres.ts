@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_CHUNK_SIZE, SECRET_REF_META } from '@sluice/shared';
 import type { EngineRecord, RecordError } from '@sluice/shared';
 import { defineNode, type SinkOutcome, type SqlClient } from '../define.js';
-import { dataPath, getPath } from '../path.js';
+import { dataPath, pathReader } from '../path.js';
 import { RetryPolicySchema } from '../retry.js';
 import { EgressRefusedError } from '../egress.js';
 
@@ -115,15 +115,19 @@ export const postgresSink = defineNode({
       return tableReady;
     };
 
-    // fromEntries rather than assignment: a column may legally be called __proto__.
-    const toRow = (record: EngineRecord): Record<string, unknown> =>
-      Object.fromEntries([
-        [config.keyColumn, record.id],
-        ...config.columns.map((column) => {
-          const source = column.source ?? column.name;
-          return [column.name, source === WHOLE_RECORD ? record.data : getPath(record.data, source)];
-        }),
-      ]);
+    // A row is written as JSON text directly (keys quoted once here, each value by JSON.stringify):
+    // no object per row, and a column may legally be called __proto__.
+    const readers = config.columns.map((column) => {
+      const source = column.source ?? column.name;
+      return source === WHOLE_RECORD ? (data: unknown) => data : pathReader(source);
+    });
+    const keyOpen = `{${JSON.stringify(config.keyColumn)}:`;
+    const columnKeys = config.columns.map((column) => `,${JSON.stringify(column.name)}:`);
+    const rowText = (record: EngineRecord): string => {
+      let text = keyOpen + JSON.stringify(record.id);
+      for (let i = 0; i < readers.length; i++) text += columnKeys[i]! + (JSON.stringify(readers[i]!(record.data)) ?? 'null');
+      return `${text}}`;
+    };
     // Rows travel as JSON texts, joined into one jsonb array parameter per statement.
     const write = (rowTexts: string[]) => client.query(sql.insert, [`[${rowTexts.join(',')}]`]);
 
@@ -168,7 +172,7 @@ export const postgresSink = defineNode({
         }
         // One row per id: Postgres refuses to upsert the same key twice in one statement.
         const unique = uniqueById(records);
-        const rowTexts = unique.map((record) => JSON.stringify(toRow(record)));
+        const rowTexts = unique.map(rowText);
         const outcomeById = new Map<string, SinkOutcome>();
         for (const [from, to] of statementRanges(rowTexts, POSTGRES_STATEMENT_CHARS)) {
           const outcomes = await writeStatement(rowTexts.slice(from, to));
