@@ -31,6 +31,19 @@ export function getPath(data: unknown, path: string): unknown {
   return current;
 }
 
+/** getPath with the path split once: for reading the same path from many records. */
+export function pathReader(path: string): (data: unknown) => unknown {
+  const segments = path.split('.');
+  return (data) => {
+    let current: unknown = data;
+    for (const segment of segments) {
+      if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
+      current = (current as Record<string, unknown>)[segment];
+    }
+    return current;
+  };
+}
+
 /**
  * Writes `value` at `path` inside `target`, creating intermediate objects; an intermediate that is
  * not an object (or an array indexed by number) is replaced, because the mapping says it must be one.

@@ -47,9 +47,9 @@ export function asPure(runtime: NodeRuntime): (records: EngineRecord[]) => Promi
   return (records) => runtime.process(records, run);
 }
 
-export function asSink(runtime: NodeRuntime): { retry: RetryPolicy; deliver(records: EngineRecord[], ctx?: RunContext): Promise<SinkOutcome[]> } {
+export function asSink(runtime: NodeRuntime): { retry: RetryPolicy; roundSize?: number; deliver(records: EngineRecord[], ctx?: RunContext): Promise<SinkOutcome[]> } {
   if (runtime.kind !== 'sink') throw new Error(`expected a sink runtime, got ${runtime.kind}`);
-  return { retry: runtime.retry, deliver: (records, ctx = run) => runtime.deliver(records, ctx) };
+  return { retry: runtime.retry, roundSize: runtime.roundSize, deliver: (records, ctx = run) => runtime.deliver(records, ctx) };
 }
 
 /** Parses `config` with the node type's own schema, as the compiler does, then creates the runtime. */

@@ -38,7 +38,9 @@ export const GraphSchema = z.object({
 });
 export type Graph = z.infer<typeof GraphSchema>;
 
-const chunkSize = z.number().int().min(1).max(5000);
+/** The largest chunkSize a flow may set: sinks that take a chunk in one round size their rounds to it. */
+export const MAX_CHUNK_SIZE = 5000;
+const chunkSize = z.number().int().min(1).max(MAX_CHUNK_SIZE);
 const maxBacklog = z.number().int().min(1).max(10_000_000);
 const parallelism = z.number().int().min(1).max(64);
 const piiFields = z

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import type { SqlClient } from '../define.js';
 import { asSink, build, makeContext, makeRecord } from '../testing.js';
-import { postgresSink } from './postgres.js';
+import { MAX_CHUNK_SIZE } from '@sluice/shared';
+import { POSTGRES_STATEMENT_CHARS, postgresSink } from './postgres.js';
 
 // A database of its own for this file, made from the server's and dropped at the end.
 const ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -111,6 +112,52 @@ describe('sink.postgres', () => {
       error: { kind: 'permanent', message: 'table items: invalid input syntax for type integer: "abc" (SQLSTATE 22P02)' },
     });
     expect(await rows(`SELECT sku, qty FROM items ORDER BY sku`)).toEqual([{ sku: 'a', qty: 1 }, { sku: 'c', qty: 3 }]);
+  });
+
+  it('sends a round of large rows as several statements of at most POSTGRES_STATEMENT_CHARS, each failing on its own', async () => {
+    statements = [];
+    const notes = sink({ table: 'notes', columns: [{ name: 'body' }, { name: 'n', type: 'integer' }] });
+    // 40 rows of 1 MB: about three statements' worth.
+    const body = 'x'.repeat(2 ** 20);
+    const batch = Array.from({ length: 40 }, (_, i) => makeRecord({ body, n: i === 35 ? 'abc' : i }));
+    const outcomes = await notes.deliver(batch);
+
+    expect(outcomes.map((o) => o.status)).toEqual(batch.map((_, i) => (i === 35 ? 'permanent' : 'delivered')));
+    // Bulk statements: 40 MB in statements of at most 16 MB is three; then the one that held the bad
+    // value again row by row (15 or fewer rows), and no other row is written twice.
+    const bulk = Math.ceil((40 * (2 ** 20 + 100)) / POSTGRES_STATEMENT_CHARS);
+    const inserts = statements.filter((s) => s.startsWith('INSERT')).length;
+    expect(inserts).toBeGreaterThan(bulk);
+    expect(inserts).toBeLessThanOrEqual(bulk + Math.ceil(POSTGRES_STATEMENT_CHARS / 2 ** 20));
+    expect(await rows(`SELECT count(*)::int AS n FROM notes`)).toEqual([{ n: 39 }]);
+  });
+
+  it('writes columns with awkward names and values: __proto__, quotes, unicode, nested data, missing fields as NULL', async () => {
+    const odd = sink({
+      table: 'odd',
+      columns: [
+        { name: '__proto__', source: 'a' },
+        { name: 'constructor', source: 'b.c', type: 'integer' },
+        { name: 'doc', source: '$', type: 'jsonb' },
+      ],
+    });
+    const data = { a: 'say "hi"\\ \u2028 ünïcode \u{1F600}', b: { c: 7 } };
+    const sparse = { b: {} };
+    expect(await odd.deliver([makeRecord(data), makeRecord(sparse)])).toEqual([{ status: 'delivered' }, { status: 'delivered' }]);
+    expect(await rows(`SELECT "__proto__" AS p, "constructor" AS c, doc FROM odd ORDER BY c NULLS LAST`)).toEqual([
+      { p: data.a, c: 7, doc: data },
+      { p: null, c: null, doc: sparse },
+    ]);
+  });
+
+  it('takes the largest chunk in one round, in one statement', async () => {
+    statements = [];
+    const numbers = sink({ table: 'numbers', columns: [{ name: 'n', type: 'integer' }] });
+    expect(numbers.roundSize).toBe(MAX_CHUNK_SIZE);
+    const outcomes = await numbers.deliver(Array.from({ length: MAX_CHUNK_SIZE }, (_, i) => makeRecord({ n: i })));
+    expect(outcomes.every((o) => o.status === 'delivered')).toBe(true);
+    expect(statements.filter((s) => s.startsWith('INSERT'))).toHaveLength(1);
+    expect(await rows(`SELECT count(*)::int AS n FROM numbers`)).toEqual([{ n: MAX_CHUNK_SIZE }]);
   });
 
   it('a constraint of an existing table is a data error too', async () => {

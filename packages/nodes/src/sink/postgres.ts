@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { SECRET_REF_META } from '@sluice/shared';
+import { MAX_CHUNK_SIZE, SECRET_REF_META } from '@sluice/shared';
 import type { EngineRecord, RecordError } from '@sluice/shared';
 import { defineNode, type SinkOutcome, type SqlClient } from '../define.js';
-import { dataPath, getPath } from '../path.js';
+import { dataPath, pathReader } from '../path.js';
 import { RetryPolicySchema } from '../retry.js';
 import { EgressRefusedError } from '../egress.js';
 
@@ -11,6 +11,11 @@ const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 const COLUMN_TYPES = ['text', 'integer', 'bigint', 'numeric', 'boolean', 'timestamptz', 'jsonb'] as const;
 /** A column source that stands for the whole record data rather than one field of it. */
 const WHOLE_RECORD = '$';
+/**
+ * Most characters of row JSON sent in one statement (about 16 MB): a round of large records is
+ * split into several statements rather than one parameter of hundreds of MB.
+ */
+export const POSTGRES_STATEMENT_CHARS = 16 * 2 ** 20;
 
 const identifier = (description: string) =>
   z.string().max(63, 'Postgres identifiers are at most 63 characters').regex(IDENTIFIER, 'letters, digits and _, not starting with a digit').describe(description);
@@ -110,20 +115,51 @@ export const postgresSink = defineNode({
       return tableReady;
     };
 
-    // fromEntries rather than assignment: a column may legally be called __proto__.
-    const toRow = (record: EngineRecord): Record<string, unknown> =>
-      Object.fromEntries([
-        [config.keyColumn, record.id],
-        ...config.columns.map((column) => {
-          const source = column.source ?? column.name;
-          return [column.name, source === WHOLE_RECORD ? record.data : getPath(record.data, source)];
-        }),
-      ]);
-    const write = (records: EngineRecord[]) => client.query(sql.insert, [JSON.stringify(records.map(toRow))]);
+    // A row is written as JSON text directly (keys quoted once here, each value by JSON.stringify):
+    // no object per row, and a column may legally be called __proto__.
+    const readers = config.columns.map((column) => {
+      const source = column.source ?? column.name;
+      return source === WHOLE_RECORD ? (data: unknown) => data : pathReader(source);
+    });
+    const keyOpen = `{${JSON.stringify(config.keyColumn)}:`;
+    const columnKeys = config.columns.map((column) => `,${JSON.stringify(column.name)}:`);
+    const rowText = (record: EngineRecord): string => {
+      let text = keyOpen + JSON.stringify(record.id);
+      for (let i = 0; i < readers.length; i++) text += columnKeys[i]! + (JSON.stringify(readers[i]!(record.data)) ?? 'null');
+      return `${text}}`;
+    };
+    // Rows travel as JSON texts, joined into one jsonb array parameter per statement.
+    const write = (rowTexts: string[]) => client.query(sql.insert, [`[${rowTexts.join(',')}]`]);
+
+    /** Writes some rows in one statement; on a data error, one by one to find the bad ones. */
+    const writeStatement = async (rowTexts: string[]): Promise<SinkOutcome[]> => {
+      try {
+        await write(rowTexts);
+        return rowTexts.map(() => ({ status: 'delivered' }));
+      } catch (err) {
+        if (classify(err) !== 'data') {
+          const outcome = failure(err, sql.target, config.connectionString);
+          return rowTexts.map(() => outcome);
+        }
+      }
+      // A value did not fit. Only this slow path after a failed statement makes a round trip per record.
+      const outcomes: SinkOutcome[] = [];
+      for (const text of rowTexts) {
+        try {
+          await write([text]);
+          outcomes.push({ status: 'delivered' });
+        } catch (err) {
+          outcomes.push(failure(err, sql.target, config.connectionString));
+        }
+      }
+      return outcomes;
+    };
 
     return {
       kind: 'sink',
       retry: config.retry,
+      // The largest chunk a flow may have: a chunk is one round, usually one statement.
+      roundSize: MAX_CHUNK_SIZE,
       async deliver(records) {
         if (records.length === 0) return [];
         if (config.createTable) {
@@ -134,32 +170,36 @@ export const postgresSink = defineNode({
             return records.map(() => outcome);
           }
         }
-        try {
-          // One row per id: Postgres refuses to upsert the same key twice in one statement.
-          await write(uniqueById(records));
-          return records.map(() => ({ status: 'delivered' }));
-        } catch (err) {
-          if (classify(err) !== 'data') {
-            const outcome = failure(err, sql.target, config.connectionString);
-            return records.map(() => outcome);
-          }
+        // One row per id: Postgres refuses to upsert the same key twice in one statement.
+        const unique = uniqueById(records);
+        const rowTexts = unique.map(rowText);
+        const outcomeById = new Map<string, SinkOutcome>();
+        for (const [from, to] of statementRanges(rowTexts, POSTGRES_STATEMENT_CHARS)) {
+          const outcomes = await writeStatement(rowTexts.slice(from, to));
+          outcomes.forEach((outcome, i) => outcomeById.set(unique[from + i]!.id, outcome));
         }
-        // A value did not fit: write the records one by one to find the bad ones. Only the slow path
-        // after a failed statement makes a round trip per record.
-        const outcomes: SinkOutcome[] = [];
-        for (const record of records) {
-          try {
-            await write([record]);
-            outcomes.push({ status: 'delivered' });
-          } catch (err) {
-            outcomes.push(failure(err, sql.target, config.connectionString));
-          }
-        }
-        return outcomes;
+        return records.map((record) => outcomeById.get(record.id)!);
       },
     };
   },
 });
+
+/** Splits rows into consecutive [from, to) ranges of at most `maxChars` (a longer row goes alone). */
+function statementRanges(rowTexts: string[], maxChars: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  let from = 0;
+  let chars = 0;
+  rowTexts.forEach((text, i) => {
+    if (i > from && chars + text.length + 1 > maxChars) {
+      ranges.push([from, i]);
+      from = i;
+      chars = 0;
+    }
+    chars += text.length + 1;
+  });
+  if (from < rowTexts.length) ranges.push([from, rowTexts.length]);
+  return ranges;
+}
 
 /** Quotes a name for SQL; the config already limits names to letters, digits and _, this is the second lock. */
 function quoteIdent(name: string): string {

@@ -126,21 +126,26 @@ function maskAt(container: unknown, segments: string[], at: number, strategy: Ma
 
 /** A list of values ("phones": [...]) is masked element by element, except by redact, which hides it all. */
 function maskLeaf(holder: Record<string, unknown> | unknown[], key: string | number, strategy: MaskStrategy, hash: Hash, pending: Promise<void>[]): void {
-  const read = (): unknown => (Array.isArray(holder) ? holder[Number(key)] : holder[key]);
-  const write = (v: unknown): void => {
-    if (Array.isArray(holder)) holder[Number(key)] = v;
-    else holder[key] = v;
-  };
-  const value = read();
+  const value = readAt(holder, key);
   if (value === undefined || value === null) return;
   if (Array.isArray(value) && strategy !== 'redact') {
     const copy = [...value];
-    write(copy);
+    writeAt(holder, key, copy);
     for (let i = 0; i < copy.length; i++) maskLeaf(copy, i, strategy, hash, pending);
     return;
   }
-  if (strategy === 'hash') pending.push(hash(hashInput(value)).then(write));
-  else write(maskValue(value, strategy));
+  if (strategy === 'hash') pending.push(hash(hashInput(value)).then((hashed) => writeAt(holder, key, hashed)));
+  else writeAt(holder, key, maskValue(value, strategy));
+}
+
+// Plain functions rather than closures made per masked value: this runs for every masked field.
+function readAt(holder: Record<string, unknown> | unknown[], key: string | number): unknown {
+  return Array.isArray(holder) ? holder[Number(key)] : holder[key];
+}
+
+function writeAt(holder: Record<string, unknown> | unknown[], key: string | number, value: unknown): void {
+  if (Array.isArray(holder)) holder[Number(key)] = value;
+  else holder[key] = value;
 }
 
 function hashInput(value: unknown): string {

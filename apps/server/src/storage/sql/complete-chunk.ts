@@ -27,11 +27,37 @@ export interface RunOutcome {
   deadLettered: number;
 }
 
+const DEAD_LETTER_COLUMNS = 'flow_id, version, node_id, record_id, correlation_id, received_at, generation, record, error, attempts';
+/** Dead letters as one jsonb parameter ($3), with the flow ($1) and version ($2) they share. */
+const DEAD_LETTER_ROWS = `SELECT $1::uuid, $2::int, x.node_id, x.record_id, x.correlation_id, x.received_at, x.generation, x.record, x.error, x.attempts
+  FROM jsonb_to_recordset($3::jsonb) AS x(node_id text, record_id uuid, correlation_id text, received_at timestamptz,
+       generation int, record jsonb, error jsonb, attempts int)`;
+
+function deadLetterRows(deadLetters: NewDeadLetter[]): string {
+  return JSON.stringify(
+    deadLetters.map((d) => ({
+      node_id: d.nodeId,
+      record_id: d.recordId,
+      correlation_id: d.correlationId,
+      received_at: d.receivedAt,
+      generation: d.generation,
+      record: d.record ?? null,
+      error: d.error,
+      attempts: d.attempts,
+    })),
+  );
+}
+
+function writtenDeadLetter(row: Record<string, unknown>): ChunkCompletion['deadLetters'][number] {
+  return { id: Number(row.id), nodeId: String(row.node_id), recordId: String(row.record_id), error: row.error as RecordError };
+}
+
 /**
- * Records a chunk's outcomes in one transaction: the chunk row goes (the completion mark), dead
- * letters are written (a repeat is a no-op on record × node × generation), retry chunks are
- * enqueued (a repeat is a no-op on their retry key), and a pulled chunk's run counts what it
- * settled — in the same transaction as the completion mark, so each chunk counts exactly once.
+ * Records a chunk's outcomes atomically: the chunk row goes (the completion mark), dead letters are
+ * written (a repeat is a no-op on record × node × generation), retry chunks are enqueued (a repeat
+ * is a no-op on their retry key), and a pulled chunk's run counts what it settled — with the
+ * completion mark, so each chunk counts exactly once. The common cases (nothing else, or dead
+ * letters only) are one statement; retries and runs take a transaction.
  */
 export async function completeChunk(
   pool: pg.Pool,
@@ -40,9 +66,27 @@ export async function completeChunk(
   retries: NewChunk[],
   run: RunOutcome | null = null,
 ): Promise<ChunkCompletion> {
-  if (deadLetters.length === 0 && retries.length === 0 && run === null) {
-    const done = await pool.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
-    return { completed: done.rowCount === 1, deadLetters: [] };
+  if (retries.length === 0 && run === null) {
+    if (deadLetters.length === 0) {
+      const done = await pool.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
+      return { completed: done.rowCount === 1, deadLetters: [] };
+    }
+    // One statement, so one implicit transaction: the dead letters are written only when this
+    // call removed the chunk row. A concurrent completion of the same chunk waits on the row lock
+    // and then finds the row gone: no row comes back, and nothing is written.
+    const { rows } = await pool.query(
+      `WITH done AS (DELETE FROM chunks WHERE id = $4 RETURNING id),
+       written AS (
+         INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS})
+         ${DEAD_LETTER_ROWS}
+         WHERE EXISTS (SELECT 1 FROM done)
+         ON CONFLICT (record_id, node_id, generation) DO NOTHING
+         RETURNING id, node_id, record_id, error)
+       SELECT w.id, w.node_id, w.record_id, w.error FROM done LEFT JOIN written w ON true`,
+      [chunk.flowId, chunk.version, deadLetterRows(deadLetters), chunk.id],
+    );
+    if (rows.length === 0) return { completed: false, deadLetters: [] };
+    return { completed: true, deadLetters: rows.filter((r) => r.id !== null).map(writtenDeadLetter) };
   }
   const client = await pool.connect();
   try {
@@ -55,35 +99,13 @@ export async function completeChunk(
     let written: ChunkCompletion['deadLetters'] = [];
     if (deadLetters.length > 0) {
       const { rows } = await client.query(
-        `INSERT INTO dead_letters (flow_id, version, node_id, record_id, correlation_id, received_at, generation, record, error, attempts)
-         SELECT $1::uuid, $2::int, x.node_id, x.record_id, x.correlation_id, x.received_at, x.generation, x.record, x.error, x.attempts
-         FROM jsonb_to_recordset($3::jsonb) AS x(node_id text, record_id uuid, correlation_id text, received_at timestamptz,
-              generation int, record jsonb, error jsonb, attempts int)
+        `INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS})
+         ${DEAD_LETTER_ROWS}
          ON CONFLICT (record_id, node_id, generation) DO NOTHING
          RETURNING id, node_id, record_id, error`,
-        [
-          chunk.flowId,
-          chunk.version,
-          JSON.stringify(
-            deadLetters.map((d) => ({
-              node_id: d.nodeId,
-              record_id: d.recordId,
-              correlation_id: d.correlationId,
-              received_at: d.receivedAt,
-              generation: d.generation,
-              record: d.record ?? null,
-              error: d.error,
-              attempts: d.attempts,
-            })),
-          ),
-        ],
+        [chunk.flowId, chunk.version, deadLetterRows(deadLetters)],
       );
-      written = rows.map((r) => ({
-        id: Number(r.id),
-        nodeId: String(r.node_id),
-        recordId: String(r.record_id),
-        error: r.error as RecordError,
-      }));
+      written = rows.map(writtenDeadLetter);
     }
     await insertChunks(client, retries);
     if (run) {

@@ -1,0 +1,116 @@
+// completeChunk against the real schema: the completion mark (the chunk row's removal) and the dead
+// letters are one atomic step, a repeat writes nothing, and concurrent completions write once.
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyMigrations } from '../src/storage/migrate.js';
+import { completeChunk, type NewDeadLetter } from '../src/storage/sql/index.js';
+import { createTestDatabase } from './harness.js';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let pool: pg.Pool;
+const flowId = randomUUID();
+
+beforeAll(async () => {
+  db = await createTestDatabase('sluice_complete');
+  pool = new pg.Pool({ connectionString: db.url, max: 6 });
+  await applyMigrations(pool);
+  await pool.query(`INSERT INTO flows (id, name, graph, settings, salt) VALUES ($1, 'f', '{}', '{}', 's')`, [flowId]);
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+async function newChunk(): Promise<{ id: number; flowId: string; version: number }> {
+  const { rows } = await pool.query(
+    `INSERT INTO chunks (flow_id, version, node_id, record_count, records) VALUES ($1, 1, 'in', 0, '[]') RETURNING id`,
+    [flowId],
+  );
+  return { id: Number(rows[0].id), flowId, version: 1 };
+}
+
+function deadLetter(nodeId = 'rules'): NewDeadLetter {
+  return {
+    nodeId,
+    recordId: randomUUID(),
+    correlationId: 'corr',
+    receivedAt: '2026-11-26T10:00:00.000Z',
+    generation: 0,
+    record: { total: 1 },
+    error: { kind: 'invalid', message: 'total must equal the sum of price × qty' },
+    attempts: 1,
+  };
+}
+
+const chunkExists = async (id: number) => (await pool.query('SELECT 1 FROM chunks WHERE id = $1', [id])).rowCount === 1;
+const deadLettersOf = async (recordIds: string[]) =>
+  (await pool.query('SELECT record_id, node_id, version, record, error, attempts FROM dead_letters WHERE record_id = ANY($1::uuid[]) ORDER BY id', [recordIds])).rows;
+
+describe('completeChunk', () => {
+  it('removes the chunk and writes its dead letters in one step, returning the ones written', async () => {
+    const chunk = await newChunk();
+    const letters = [deadLetter(), deadLetter('pg')];
+    const completion = await completeChunk(pool, chunk, letters, []);
+
+    expect(completion.completed).toBe(true);
+    expect(completion.deadLetters.map((d) => [d.nodeId, d.recordId, d.error])).toEqual(letters.map((d) => [d.nodeId, d.recordId, d.error]));
+    expect(completion.deadLetters.every((d) => Number.isInteger(d.id) && d.id > 0)).toBe(true);
+    expect(await chunkExists(chunk.id)).toBe(false);
+    expect(await deadLettersOf(letters.map((d) => d.recordId))).toEqual(
+      letters.map((d) => ({ record_id: d.recordId, node_id: d.nodeId, version: 1, record: d.record, error: d.error, attempts: 1 })),
+    );
+  });
+
+  it('a repeat (the chunk already completed) writes nothing and says so', async () => {
+    const chunk = await newChunk();
+    const first = [deadLetter()];
+    expect((await completeChunk(pool, chunk, first, [])).completed).toBe(true);
+    const second = [deadLetter()];
+    expect(await completeChunk(pool, chunk, second, [])).toEqual({ completed: false, deadLetters: [] });
+    expect(await deadLettersOf(second.map((d) => d.recordId))).toEqual([]);
+    // Without dead letters too.
+    expect(await completeChunk(pool, chunk, [], [])).toEqual({ completed: false, deadLetters: [] });
+  });
+
+  it('a dead letter already written (same record, node and generation) is not written again, and the chunk still completes', async () => {
+    const earlier = await newChunk();
+    const letter = deadLetter();
+    await completeChunk(pool, earlier, [letter], []);
+    const chunk = await newChunk();
+    const other = deadLetter();
+    const completion = await completeChunk(pool, chunk, [letter, other], []);
+    expect(completion.completed).toBe(true);
+    expect(completion.deadLetters.map((d) => d.recordId)).toEqual([other.recordId]);
+    expect(await chunkExists(chunk.id)).toBe(false);
+    expect(await deadLettersOf([letter.recordId])).toHaveLength(1);
+  });
+
+  it('a chunk whose only dead letters were written before completes with none returned', async () => {
+    const earlier = await newChunk();
+    const letter = deadLetter();
+    await completeChunk(pool, earlier, [letter], []);
+    const chunk = await newChunk();
+    expect(await completeChunk(pool, chunk, [letter], [])).toEqual({ completed: true, deadLetters: [] });
+    expect(await chunkExists(chunk.id)).toBe(false);
+  });
+
+  it('of concurrent completions of one chunk, exactly one completes and writes its dead letters', async () => {
+    const chunk = await newChunk();
+    const attempts = Array.from({ length: 5 }, () => [deadLetter()]);
+    const completions = await Promise.all(attempts.map((letters) => completeChunk(pool, chunk, letters, [])));
+    expect(completions.filter((c) => c.completed)).toHaveLength(1);
+    const written = await deadLettersOf(attempts.flat().map((d) => d.recordId));
+    expect(written).toHaveLength(1);
+    const winner = completions.findIndex((c) => c.completed);
+    expect(written[0]!.record_id).toBe(attempts[winner]![0]!.recordId);
+  });
+
+  it('a failure writes nothing and leaves the chunk to be run again', async () => {
+    const chunk = await newChunk();
+    const bad = { ...deadLetter(), recordId: 'not a uuid' };
+    await expect(completeChunk(pool, chunk, [deadLetter(), bad], [])).rejects.toThrow();
+    expect(await chunkExists(chunk.id)).toBe(true);
+  });
+});
