@@ -166,6 +166,7 @@ interface SoakResult {
   rssPeakAfter100k: number;
   rssEnd: number;
   rssPeak: number;
+  rssEvery100k: number[];
 }
 
 async function soak(): Promise<SoakResult> {
@@ -179,6 +180,8 @@ async function soak(): Promise<SoakResult> {
     let sent = 0;
     let rssAt100k = 0;
     let mark100k = 0;
+    // The worker's RSS each time another 100,000 records were sent: a leak climbs, a heap settling in levels off.
+    const rssEvery100k: number[] = [];
     // Keep the backlog under 20,000 records so that memory, not queueing, is what is measured.
     while (sent < soakRecords) {
       const waiting = await backlog(stack.pool, flowId);
@@ -197,12 +200,13 @@ async function soak(): Promise<SoakResult> {
       for (const a of answers) if (a.status !== 202) throw new Error(`ingest answered ${a.status}: ${a.body.slice(0, 200)}`);
       sent += bodies.length * batch;
       if (Math.floor(sent / 100_000) !== Math.floor((sent - bodies.length * batch) / 100_000)) {
-        process.stdout.write(`${fmt(sent)} `);
+        rssEvery100k.push(rss.last());
+        process.stdout.write(`${fmt(sent)} (${mib(rss.last())}) `);
       }
     }
     await until('the backlog to drain', async () => (await backlog(stack.pool, flowId)) === 0, 300_000, 200);
     const took = (performance.now() - start) / 1000;
-    const result = { records: sent, seconds: took, rssAt100k, rssPeakAfter100k: rss.peak(mark100k), rssEnd: rss.last(), rssPeak: rss.peak() };
+    const result = { records: sent, seconds: took, rssAt100k, rssPeakAfter100k: rss.peak(mark100k), rssEnd: rss.last(), rssPeak: rss.peak(), rssEvery100k };
     rss.stop();
     const rows = Number((await stack.pool.query<{ n: string }>('SELECT count(*) AS n FROM orders_soak')).rows[0]!.n);
     const dead = Number((await stack.pool.query<{ n: string }>('SELECT count(*) AS n FROM dead_letters WHERE flow_id = $1', [flowId])).rows[0]!.n);
@@ -259,6 +263,7 @@ async function main(): Promise<void> {
     lines.push('Batches of 1,000, 4 at a time, the backlog held under 20,000 records; every record checked delivered or dead-lettered at the end.', '');
     lines.push('| records | seconds | RSS at 100k | peak RSS after 100k | RSS at the end | peak RSS |', '| ---: | ---: | ---: | ---: | ---: | ---: |');
     lines.push(`| ${fmt(r.records)} | ${r.seconds.toFixed(0)} | ${mib(r.rssAt100k)} | ${mib(r.rssPeakAfter100k)} | ${mib(r.rssEnd)} | ${mib(r.rssPeak)} |`);
+    lines.push('', `RSS each time another 100,000 records were sent: ${r.rssEvery100k.map(mib).join(', ')}.`);
     lines.push('', `Peak ${mib(r.rssPeak)} (${r.rssPeak < 300 * 2 ** 20 ? 'under' : '**over**'} 300 MB); after 100k the peak is ${growth.toFixed(2)}× the RSS at 100k: **${r.rssPeak < 300 * 2 ** 20 && growth <= 1.15 ? 'met' : 'missed'}** (growth allowed: 15%, for GC timing).`);
   }
 
