@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,30 +7,25 @@ import type { SqlClient } from '@sluice/nodes';
 import { compileGraph, type Plan } from '../compiler/compile.js';
 import { validationContextFactory } from './connections.js';
 import { executeChunk } from './execute.js';
+import { createTestDatabase } from '../../test/harness.js';
 
 // The engine with the real Postgres sink: how a chunk is cut into sink rounds (statements) and
 // time slices. A database of its own for this file, dropped at the end.
-const ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
-const database = `sluice_execute_${randomBytes(6).toString('hex')}`;
-const url = `postgresql://postgres@127.0.0.1:5432/${database}`;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let url = '';
 let pool: pg.Pool;
 /** Every statement the sink sent. */
 let statements: string[] = [];
 
 beforeAll(async () => {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
+  database = await createTestDatabase('sluice_execute');
+  url = database.url;
   pool = new pg.Pool({ connectionString: url, max: 4 });
 });
 
 afterAll(async () => {
   await pool?.end();
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await database?.drop();
 });
 
 const recordingClient: SqlClient = {
