@@ -52,6 +52,7 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
   const reaper = new Reaper(pool, utils, logger);
   await reaper.start();
   const events: WorkerEvents = new EventEmitter();
+  let stopped: Promise<void> | null = null;
   let currentPoolId: string | null = null;
   let currentPool: { nudge(n: number): void } | null = null;
   events.on('pool:create', ({ workerPool }) => {
@@ -63,9 +64,26 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
   // completion, which commits after the slot has already looked for its next job. A job that came
   // into that lane meanwhile was refused as locked, and would wait for the next insert notification
   // or the poll (pollIntervalMs, a second): an idle slot looks again once the completion is in.
+  const rechecks = new Set<NodeJS.Timeout>();
+  const recheckLanes = (): void => {
+    try {
+      currentPool?.nudge(1);
+    } catch (err) {
+      // A pool shutting down (the database went away, or stop()) asserts on a nudge to its stopped
+      // slots: there is nothing to wake then. Anything else is worth a line, never a crash.
+      if (!(err instanceof Error && err.message.includes('after worker terminated'))) logger.warn({ err }, 'could not wake an idle slot to re-check a lane');
+    }
+  };
   events.on('job:complete', ({ job }) => {
-    if (job.job_queue_id === null) return;
-    for (const delay of LANE_RECHECK_MS) setTimeout(() => currentPool?.nudge(1), delay).unref();
+    if (job.job_queue_id === null || stopped) return;
+    for (const delay of LANE_RECHECK_MS) {
+      const timer = setTimeout(() => {
+        rechecks.delete(timer);
+        recheckLanes();
+      }, delay);
+      timer.unref();
+      rechecks.add(timer);
+    }
   });
   events.on('job:error', ({ job, error }) => {
     logger.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error }, 'job failed; graphile-worker will retry it');
@@ -102,7 +120,6 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     },
   });
   let runner: Runner = await startRunner();
-  let stopped: Promise<void> | null = null;
   // graphile-worker shuts a pool down when it cannot record completions (the database went away
   // under load). Start a new pool once the database answers again; the old pool's locked jobs are
   // released by the reaper like any dead worker's.
@@ -138,6 +155,8 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     reaper,
     stop() {
       stopped ??= (async () => {
+        for (const timer of rechecks) clearTimeout(timer);
+        rechecks.clear();
         await runner.stop();
         await stats.stop();
         await reaper.stop();
