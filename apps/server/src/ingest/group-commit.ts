@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { SqlClient } from '@sluice/nodes';
 import type { EngineRecord } from '@sluice/shared';
 import { freshChunks, insertChunks, type NewChunk } from '../storage/sql/index.js';
 import { isDatabaseUnavailable } from '../storage/db-errors.js';
@@ -37,7 +37,7 @@ export class GroupCommitter {
    * single-record requests or more (bench/RESULTS.md, "ingest fast path").
    */
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly pool: SqlClient,
     private readonly maxInFlight = 1,
     private readonly maxRecordsPerCommit = 20_000,
   ) {}
