@@ -21,7 +21,7 @@ const USAGE = `usage: npm run bench -- [options]
   --worker-concurrency N   SLUICE_WORKER_CONCURRENCY for the worker (default: Sluice's own, 8)
   --chunk-size N           the bench flow's chunkSize setting (default: Sluice's own)
   --parallelism N          the bench flow's parallelism setting (default: Sluice's own)
-  --profile                write CPU profiles (worker during A, server during A and during B) to bench/profiles/
+  --profile                write CPU profiles (worker and server, during A and during B) to bench/profiles/
                            and print their top functions; figures are printed, not recorded
   --no-record              do not append to bench/RESULTS.md`;
 
@@ -144,9 +144,9 @@ async function oneRun(index: number, options: Options, cleanup: Cleanup, profile
   console.log(`${fmt(a.processedPerSecond)} records/s end to end`);
 
   if (profileDir) {
-    // The worker's profile covers scenario A only; the server has one over A and one over B.
+    // Each process has a profile over A and another over B.
     await live.worker.stop();
-    live.worker = await startWorker(db.url, pool, options.workerConcurrency);
+    live.worker = await startWorker(db.url, pool, options.workerConcurrency, path.join(profileDir, `run${index}-B-worker`));
     live.client.close();
     await live.server.stop();
     const restarted = await startServer(db.url, path.join(profileDir, `run${index}-B`));
@@ -356,7 +356,7 @@ async function main(): Promise<void> {
   }
   if (profileDir) {
     for (let i = 1; i <= options.runs; i++) {
-      for (const [scenario, role] of [['A', 'worker'], ['A-server', 'server'], ['B', 'server']] as const) {
+      for (const [scenario, role] of [['A', 'worker'], ['A-server', 'server'], ['B', 'server'], ['B-worker', 'worker']] as const) {
         const dir = path.join(profileDir, `run${i}-${scenario}`);
         const main = existsSync(dir) ? readdirSync(dir).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) : undefined;
         if (!main) continue;

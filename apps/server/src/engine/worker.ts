@@ -42,8 +42,8 @@ export interface EngineWorker {
   stop(): Promise<void>;
 }
 
-/** When idle slots look again for work in a lane whose job just finished, ms after it did. */
-const LANE_RECHECK_MS = [5, 50];
+/** How long after a lane's job finished an idle slot looks again for work, ms. */
+const LANE_RECHECK_MS = 20;
 
 export async function startWorker(options: WorkerOptions): Promise<EngineWorker> {
   const { pool, logger } = options;
@@ -75,15 +75,15 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     }
   };
   events.on('job:complete', ({ job }) => {
-    if (job.job_queue_id === null || stopped) return;
-    for (const delay of LANE_RECHECK_MS) {
-      const timer = setTimeout(() => {
-        rechecks.delete(timer);
-        recheckLanes();
-      }, delay);
-      timer.unref();
-      rechecks.add(timer);
-    }
+    // One re-check at a time: at high job rates insert notifications keep the slots busy anyway,
+    // and every look that finds nothing is a query (bench/RESULTS.md, "empty job fetches").
+    if (job.job_queue_id === null || stopped || rechecks.size > 0) return;
+    const timer = setTimeout(() => {
+      rechecks.delete(timer);
+      recheckLanes();
+    }, LANE_RECHECK_MS);
+    timer.unref();
+    rechecks.add(timer);
   });
   events.on('job:error', ({ job, error }) => {
     logger.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error }, 'job failed; graphile-worker will retry it');
