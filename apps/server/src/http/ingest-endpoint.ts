@@ -147,7 +147,11 @@ export function createIngestEndpoint(ctx: ApiContext): IngestEndpoint {
       const secure = ctx.tls || req.socket instanceof TLSSocket;
       for (const [name, value] of secure ? headers.secure : headers.plain) res.setHeader(name, value);
       res.setHeader('x-correlation-id', correlationIdOf(req, response));
-      void handle(req, response, path, flowId, new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1)));
+      handle(req, response, path, flowId, new URLSearchParams(q === -1 ? '' : req.url.slice(q + 1))).catch((err: unknown) => {
+        // handle answers every outcome itself; this is only for a failure while answering.
+        ctx.logger.error({ err, path }, 'could not answer an ingest request');
+        res.destroy();
+      });
       return true;
     },
     express: (req, res) => {
