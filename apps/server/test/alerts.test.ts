@@ -207,7 +207,7 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
 
   it('acknowledges and silences an alert; a silenced alert sends nothing', async () => {
     const flowId = await createFlow(evenFlow('silenced'), { data_quality_degradation: { forSeconds: 0, windowSeconds: 2 } });
-    await t.api('POST', `/api/flows/${flowId}/ingest`, records(10));
+    expect((await t.api('POST', `/api/flows/${flowId}/ingest`, records(10))).status).toBe(202);
     const alert = await waitFor('a firing alert', async () => {
       const a = await alertOf(flowId, 'data_quality_degradation');
       return a?.state === 'firing' ? a : undefined;
@@ -224,7 +224,7 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
     expect(Date.parse(silenced.body.silencedUntil!) - Date.now()).toBeGreaterThan(29 * 60_000);
     // It resolves (records age out of the window) without telling the receiver.
     await waitFor('resolved', async () => ((await alertOf(flowId, 'data_quality_degradation'))?.state === 'resolved' ? true : undefined));
-    await t.api('POST', `/api/flows/${flowId}/ingest`, records(10));
+    expect((await t.api('POST', `/api/flows/${flowId}/ingest`, records(10))).status).toBe(202);
     await waitFor('firing again', async () => ((await alertOf(flowId, 'data_quality_degradation'))?.state === 'firing' ? true : undefined));
     const again = await alertOf(flowId, 'data_quality_degradation');
     expect(again?.acknowledgedAt).toBeNull(); // a new episode needs a new acknowledgement
