@@ -2,7 +2,7 @@
 // that frees the jobs of dead workers.
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
-import { Logger as GraphileLogger, makeWorkerUtils, run, type Runner, type WorkerEvents } from 'graphile-worker';
+import { Logger as GraphileLogger, makeWorkerUtils, run, type Runner, type WorkerEvents, type WorkerPool } from 'graphile-worker';
 import type { PlanCache } from '../compiler/plan-cache.js';
 import type { Logger } from '../logger.js';
 import { Reaper } from './reaper.js';
@@ -53,10 +53,8 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
   await reaper.start();
   const events: WorkerEvents = new EventEmitter();
   let stopped: Promise<void> | null = null;
-  let currentPoolId: string | null = null;
-  let currentPool: { nudge(n: number): void } | null = null;
+  let currentPool: WorkerPool | null = null;
   events.on('pool:create', ({ workerPool }) => {
-    currentPoolId = workerPool.id;
     currentPool = workerPool;
     reaper.addPool(workerPool.id).catch((err) => logger.warn({ err }, 'could not register worker pool'));
   });
@@ -64,8 +62,9 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
   // completion, which commits after the slot has already looked for its next job. A job that came
   // into that lane meanwhile was refused as locked, and would wait for the next insert notification
   // or the poll (pollIntervalMs, a second): an idle slot looks again once the completion is in.
-  const rechecks = new Set<NodeJS.Timeout>();
+  let recheck: NodeJS.Timeout | null = null;
   const recheckLanes = (): void => {
+    recheck = null;
     try {
       currentPool?.nudge(1);
     } catch (err) {
@@ -77,13 +76,9 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
   events.on('job:complete', ({ job }) => {
     // One re-check at a time: at high job rates insert notifications keep the slots busy anyway,
     // and every look that finds nothing is a query (bench/RESULTS.md, "empty job fetches").
-    if (job.job_queue_id === null || stopped || rechecks.size > 0) return;
-    const timer = setTimeout(() => {
-      rechecks.delete(timer);
-      recheckLanes();
-    }, LANE_RECHECK_MS);
-    timer.unref();
-    rechecks.add(timer);
+    if (job.job_queue_id === null || stopped || recheck) return;
+    recheck = setTimeout(recheckLanes, LANE_RECHECK_MS);
+    recheck.unref();
   });
   events.on('job:error', ({ job, error }) => {
     logger.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error }, 'job failed; graphile-worker will retry it');
@@ -126,7 +121,7 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
   const supervise = (current: Runner): void => {
     const restart = async (err: unknown) => {
       if (stopped) return;
-      const deadPool = currentPoolId;
+      const deadPool = currentPool?.id ?? null;
       logger.error({ err, poolId: deadPool }, 'the job runner stopped; starting a new one when the database answers');
       if (deadPool) reaper.dropPool(deadPool);
       for (let delay = 1000; !stopped; delay = Math.min(delay * 2, 10_000)) {
@@ -155,8 +150,7 @@ export async function startWorker(options: WorkerOptions): Promise<EngineWorker>
     reaper,
     stop() {
       stopped ??= (async () => {
-        for (const timer of rechecks) clearTimeout(timer);
-        rechecks.clear();
+        if (recheck) clearTimeout(recheck);
         await runner.stop();
         await stats.stop();
         await reaper.stop();

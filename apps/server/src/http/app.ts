@@ -60,7 +60,7 @@ export function createRequestListener(ctx: ApiContext): { app: express.Express; 
   };
 }
 
-export function createHttpApp(ctx: ApiContext, ingest: IngestEndpoint = createIngestEndpoint(ctx)): express.Express {
+export function createHttpApp(ctx: ApiContext, ingest: IngestEndpoint): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

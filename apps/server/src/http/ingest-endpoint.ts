@@ -76,7 +76,11 @@ export function createIngestEndpoint(ctx: ApiContext): IngestEndpoint {
       throw refuseSource(req, res, flowId, source?.nodeId ?? null, 'unknown', 'no_credentials', 'send the source’s credentials, or a Sluice API token as `Authorization: Bearer <token>`');
     }
     const check = await ctx.sourceAuth.beforeBody(flowId, source.nodeId, source.auth, req.headers, req.socket);
-    if (check === 'needs-body') return { nodeId: source.nodeId, auth: source.auth as Extract<WebhookAuth, { type: 'hmac' }> };
+    if (check === 'needs-body') {
+      // Only a signature over the body is checked after it.
+      if (source.auth.type === 'hmac') return { nodeId: source.nodeId, auth: source.auth };
+      throw new Error(`the ${source.auth.type} check of a source asked for the body`);
+    }
     if (!check.ok) throw refuseSource(req, res, flowId, source.nodeId, source.auth.type, check.reason, check.message);
     return null;
   };
