@@ -13,6 +13,19 @@ import type { Graph, Run } from '@sluice/shared';
 import { assertEgressAllowed, createEgressFetch, egressPolicy, refusal } from '../src/egress/guard.js';
 import { api, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
 
+type DeadLetterItem = { nodeId: string; attempts: number; error: { kind: string; message: string } };
+
+/** Deploys a flow whose sinks all refuse, posts one record, and returns its `count` dead letters by node. */
+async function oneRecordsDeadLetters(t: TestSluice, graph: Graph, count: number): Promise<Record<string, DeadLetterItem>> {
+  const flow = await deployFlow(t, graph);
+  expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);
+  const items = await waitFor(`${count} dead letters`, async () => {
+    const page = await t.api<{ items: DeadLetterItem[] }>('GET', `/api/flows/${flow.id}/dead-letters`);
+    return page.body.items.length === count ? page.body.items : undefined;
+  });
+  return Object.fromEntries(items.map((i) => [i.nodeId, i]));
+}
+
 describe('the egress guard', () => {
   let server: http.Server;
   let base: string;
@@ -112,14 +125,7 @@ describe('a refused request in a flow', () => {
         { id: 'e3', source: 'in', sourcePort: 'out', target: 'named' },
       ],
     };
-    const flow = await deployFlow(t, graph);
-    expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);
-    type Page = { items: { nodeId: string; attempts: number; error: { kind: string; message: string } }[] };
-    const items = await waitFor('three dead letters', async () => {
-      const page = await t.api<Page>('GET', `/api/flows/${flow.id}/dead-letters`);
-      return page.body.items.length === 3 ? page.body.items : undefined;
-    });
-    const byNode = Object.fromEntries(items.map((i) => [i.nodeId, i]));
+    const byNode = await oneRecordsDeadLetters(t, graph, 3);
     for (const node of ['loopback', 'meta', 'named']) {
       expect(byNode[node]!.error.kind, node).toBe('permanent');
       expect(byNode[node]!.attempts, node).toBe(1);
@@ -144,14 +150,7 @@ describe('a refused request in a flow', () => {
         { id: 'e2', source: 'in', sourcePort: 'out', target: 'private' },
       ],
     };
-    const flow = await deployFlow(t, graph);
-    expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);
-    type Page = { items: { nodeId: string; attempts: number; error: { kind: string; message: string } }[] };
-    const items = await waitFor('two dead letters', async () => {
-      const page = await t.api<Page>('GET', `/api/flows/${flow.id}/dead-letters`);
-      return page.body.items.length === 2 ? page.body.items : undefined;
-    });
-    const byNode = Object.fromEntries(items.map((i) => [i.nodeId, i]));
+    const byNode = await oneRecordsDeadLetters(t, graph, 2);
     expect(byNode.meta!.error.kind).toBe('permanent');
     expect(byNode.meta!.attempts).toBe(1);
     expect(byNode.meta!.error.message).toMatch(/169\.254\.169\.254 is a link-local, metadata or reserved address/);
@@ -199,14 +198,7 @@ describe('the guard for connections nodes and the server open themselves', () =>
         { id: 'e2', source: 'in', sourcePort: 'out', target: 'loopback' },
       ],
     };
-    const flow = await deployFlow(t, graph);
-    expect((await t.api('POST', `/api/flows/${flow.id}/ingest`, [{ n: 1 }])).status).toBe(202);
-    type Page = { items: { nodeId: string; attempts: number; error: { kind: string; message: string } }[] };
-    const items = await waitFor('two dead letters', async () => {
-      const page = await t.api<Page>('GET', `/api/flows/${flow.id}/dead-letters`);
-      return page.body.items.length === 2 ? page.body.items : undefined;
-    });
-    const byNode = Object.fromEntries(items.map((i) => [i.nodeId, i]));
+    const byNode = await oneRecordsDeadLetters(t, graph, 2);
     expect(byNode.meta!.error).toMatchObject({ kind: 'permanent', message: expect.stringMatching(/169\.254\.169\.254 is a link-local, metadata or reserved address/) });
     expect(byNode.loopback!.error).toMatchObject({ kind: 'permanent', message: expect.stringMatching(/127\.0\.0\.1 is a private or loopback address/) });
     expect(byNode.meta!.attempts).toBe(1);
