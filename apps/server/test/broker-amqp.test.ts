@@ -3,7 +3,7 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetterPage } from '@sluice/shared';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { brokerToPostgres, exited, expectEachOnce, expectPoisonDeadLetteredAndRetried, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
+import { brokerToPostgres, exited, killFirstWorkerThenFinish, expectPoisonDeadLetteredAndRetried, killAll, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
 
 const URL = 'amqp://guest:guest@127.0.0.1:5672';
 const MESSAGES = 10_000;
@@ -43,17 +43,7 @@ describe('RabbitMQ: source.amqp and sink.amqp against the real broker', () => {
     await channel.waitForConfirms();
     const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: URL, queue, prefetch: 250 } }, t.databaseUrl, table));
 
-    const first = startWorkerProcess(t.databaseUrl, { SLUICE_CONSUMER_LEASE_MS: '5000' });
-    children.push(first.child);
-    await waitFor('the first worker to write some rows', async () => ((await rowCount(t, table)) >= 1500 ? true : undefined), 60_000, 50);
-    first.child.kill('SIGKILL');
-    await exited(first.child);
-    expect(await rowCount(t, table)).toBeLessThan(MESSAGES); // killed mid-way, not after
-
-    const second = startWorkerProcess(t.databaseUrl, { SLUICE_CONSUMER_LEASE_MS: '5000' });
-    children.push(second.child);
-    await waitFor('every message in the table', async () => ((await rowCount(t, table)) >= MESSAGES ? true : undefined), 120_000, 250);
-    await expectEachOnce(t, table, MESSAGES);
+    const second = await killFirstWorkerThenFinish(t, table, MESSAGES, children);
     // Acknowledged only after the commit: nothing is left on the queue, nothing waits unacknowledged.
     await waitFor('the queue to be empty', async () => ((await channel.checkQueue(queue)).messageCount === 0 ? true : undefined), 30_000);
     const connector = await waitForConnector(t, flow.id, 'in', 'the connector connected in the second worker', (c) => c.state === 'connected');

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { brokerToPostgres, exited, expectEachOnce, expectPoisonDeadLetteredAndRetried, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
+import { brokerToPostgres, killFirstWorkerThenFinish, expectPoisonDeadLetteredAndRetried, killAll, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
 
 const SERVERS = 'nats://127.0.0.1:4222';
 const MESSAGES = 10_000;
@@ -43,17 +43,7 @@ describe('NATS JetStream: source.nats and sink.nats against the real server', ()
     }
     const flow = await deployFlow(t, brokerToPostgres({ type: 'source.nats', config: { servers: SERVERS, stream, subject, durable: 'sluice', batchSize: 250, ackWaitMs: 5000 } }, t.databaseUrl, table));
 
-    const first = startWorkerProcess(t.databaseUrl, { SLUICE_CONSUMER_LEASE_MS: '5000' });
-    children.push(first.child);
-    await waitFor('the first worker to write some rows', async () => ((await rowCount(t, table)) >= 1500 ? true : undefined), 60_000, 50);
-    first.child.kill('SIGKILL');
-    await exited(first.child);
-    expect(await rowCount(t, table)).toBeLessThan(MESSAGES);
-
-    const second = startWorkerProcess(t.databaseUrl, { SLUICE_CONSUMER_LEASE_MS: '5000' });
-    children.push(second.child);
-    await waitFor('every message in the table', async () => ((await rowCount(t, table)) >= MESSAGES ? true : undefined), 120_000, 250);
-    await expectEachOnce(t, table, MESSAGES);
+    const second = await killFirstWorkerThenFinish(t, table, MESSAGES, children);
     // Acknowledged after the commit: the durable consumer has nothing pending or waiting.
     await waitFor('the consumer to have nothing pending', async () => {
       const info = await jsm.consumers.info(stream, 'sluice');

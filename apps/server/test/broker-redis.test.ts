@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
-import { brokerToPostgres, exited, expectEachOnce, expectPoisonDeadLetteredAndRetried, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
+import { brokerToPostgres, expectEachOnce, killFirstWorkerThenFinish, expectPoisonDeadLetteredAndRetried, killAll, rowCount, startWorkerProcess, uniqueName, waitForConnector, webhookToBroker } from './brokers.js';
 
 const URL = 'redis://127.0.0.1:6379';
 const MESSAGES = 10_000;
@@ -41,17 +41,7 @@ describe('Redis Streams: source.redis and sink.redis against the real server', (
     await addEntries(stream, 0, MESSAGES);
     const flow = await deployFlow(t, brokerToPostgres({ type: 'source.redis', config: { url: URL, stream, group: 'sluice', batchSize: 250 } }, t.databaseUrl, table));
 
-    const first = startWorkerProcess(t.databaseUrl, { SLUICE_CONSUMER_LEASE_MS: '5000' });
-    children.push(first.child);
-    await waitFor('the first worker to write some rows', async () => ((await rowCount(t, table)) >= 1500 ? true : undefined), 60_000, 50);
-    first.child.kill('SIGKILL');
-    await exited(first.child);
-    expect(await rowCount(t, table)).toBeLessThan(MESSAGES);
-
-    const second = startWorkerProcess(t.databaseUrl, { SLUICE_CONSUMER_LEASE_MS: '5000' });
-    children.push(second.child);
-    await waitFor('every entry in the table', async () => ((await rowCount(t, table)) >= MESSAGES ? true : undefined), 120_000, 250);
-    await expectEachOnce(t, table, MESSAGES);
+    const second = await killFirstWorkerThenFinish(t, table, MESSAGES, children);
     // XACK only after the commit: once done, nothing is left pending in the group.
     await waitFor('no pending entries', async () => {
       const [pending] = (await redis.xpending(stream, 'sluice')) as [number];

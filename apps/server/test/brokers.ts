@@ -90,6 +90,26 @@ export async function expectEachOnce(t: TestSluice, table: string, n: number): P
   expect(rows[0]).toEqual({ rows: n, seqs: n, lo: 0, hi: n - 1 });
 }
 
+/**
+ * A worker process consumes until some rows are in, is killed with SIGKILL mid-way, and a second one
+ * takes over the lease (5 s) and finishes: afterwards every message 0..n-1 is in the table exactly once.
+ * `children` collects the processes for the test's cleanup. Returns the second worker.
+ */
+export async function killFirstWorkerThenFinish(t: TestSluice, table: string, n: number, children: ChildProcess[]): Promise<WorkerProcess> {
+  const first = startWorkerProcess(t.databaseUrl, { SLUICE_CONSUMER_LEASE_MS: '5000' });
+  children.push(first.child);
+  await waitFor('the first worker to write some rows', async () => ((await rowCount(t, table)) >= 1500 ? true : undefined), 60_000, 50);
+  first.child.kill('SIGKILL');
+  await exited(first.child);
+  expect(await rowCount(t, table)).toBeLessThan(n); // killed mid-way, not after
+
+  const second = startWorkerProcess(t.databaseUrl, { SLUICE_CONSUMER_LEASE_MS: '5000' });
+  children.push(second.child);
+  await waitFor('every message in the table', async () => ((await rowCount(t, table)) >= n ? true : undefined), 120_000, 250);
+  await expectEachOnce(t, table, n);
+  return second;
+}
+
 /** The connector status of the flow's node, once `accept` says it is what the test waits for. */
 export async function waitForConnector(t: TestSluice, flowId: string, nodeId: string, what: string, accept: (c: FlowConnectors['connectors'][number]) => boolean, timeoutMs = 30_000) {
   return waitFor(
