@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { ApiToken } from '@sluice/shared';
 import { RelativeTime } from '../flows';
 import { ROLE_LABELS } from './roles';
+import { TableHead } from '../app/TableHead';
 
 export interface TokensTableProps {
   tokens: ApiToken[];
@@ -17,19 +18,7 @@ export function TokensTable({ tokens, flowNames, onRevoke }: TokensTableProps) {
   return (
     <div className="admin-table-wrap">
       <table className="table admin-table" data-testid="tokens-table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Role</th>
-            <th scope="col">Flows</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Role', 'Flows', 'Created', 'Last used', 'Status']} />
         <tbody>
           {ordered.map((token) => (
             <TokenRow key={token.id} token={token} flowNames={flowNames} onRevoke={onRevoke} />

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { Role, User } from '@sluice/shared';
 import { RelativeTime } from '../flows';
 import { ROLE_LABELS, ROLES } from './roles';
+import { TableHead } from '../app/TableHead';
 
 export interface UserActions {
   onRole: (user: User, role: Role) => void;
@@ -24,17 +25,7 @@ export function UsersTable({ users, selfId, actions, busyUserId }: UsersTablePro
   return (
     <div className="admin-table-wrap">
       <table className="table admin-table" data-testid="users-table">
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Email', 'Role', 'Status', 'Created']} />
         <tbody>
           {users.map((user) => (
             <UserRow key={user.id} user={user} self={user.id === selfId} actions={actions} busy={busyUserId === user.id} />

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ALERT_SIGNATURE_HEADER } from '@sluice/shared';
 import { useAlertChannels } from './use-alert-channels';
+import { TableHead } from '../app/TableHead';
 
 /** Admins: where notifications of firing and resolved alerts are sent (signed webhook or Slack-compatible). */
 export function AlertChannels() {
@@ -40,17 +41,7 @@ export function AlertChannels() {
       )}
       {(channels.data ?? []).length > 0 && (
         <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Format</th>
-              <th scope="col">URL</th>
-              <th scope="col">Flows</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Format', 'URL', 'Flows']} />
           <tbody>
             {channels.data!.map((c) => (
               <tr key={c.id}>

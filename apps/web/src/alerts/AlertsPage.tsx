@@ -9,6 +9,7 @@ import { useAlertAction, type AlertAction } from './use-alert-actions';
 import { useAlertHistory } from './use-alert-history';
 import { useAlerts } from './use-alerts';
 import './alerts.css';
+import { TableHead } from '../app/TableHead';
 
 /** Silence lengths offered, in minutes. */
 const SILENCE_CHOICES = [
@@ -61,19 +62,7 @@ export function AlertsPage() {
         </div>
       ) : (
         <table className="table" data-testid="alerts-table">
-          <thead>
-            <tr>
-              <th scope="col">State</th>
-              <th scope="col">Rule</th>
-              <th scope="col">Flow</th>
-              <th scope="col">Value / threshold</th>
-              <th scope="col">Since</th>
-              <th scope="col">Acknowledged</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['State', 'Rule', 'Flow', 'Value / threshold', 'Since', 'Acknowledged']} />
           <tbody>
             {list.map((alert) => (
               <AlertRow key={alert.id} alert={alert} mayAct={mayAct} busy={action.isPending} onAction={action.mutate} />

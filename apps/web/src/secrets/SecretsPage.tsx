@@ -6,6 +6,7 @@ import { DeleteSecretDialog } from './DeleteSecretDialog';
 import { SetSecretDialog } from './SetSecretDialog';
 import { useSecrets } from './use-secrets';
 import '../admin/admin.css';
+import { TableHead } from '../app/TableHead';
 
 type OpenDialog = { kind: 'new' } | { kind: 'replace'; name: string } | { kind: 'delete'; name: string } | null;
 
@@ -74,17 +75,7 @@ function Secrets() {
       ) : (
         <div className="admin-table-wrap">
           <table className="table admin-table" data-testid="secrets-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Value</th>
-                <th scope="col">Updated</th>
-                <th scope="col">By</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Value', 'Updated', 'By']} />
             <tbody>
               {all.map((secret) => (
                 <tr key={secret.name} data-testid={`secret-row-${secret.name}`}>
