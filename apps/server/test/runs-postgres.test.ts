@@ -11,7 +11,6 @@ import { createTestDatabase, deployFlow, quietLogger, startTestSluice, testPlanC
 import { dueTimes, tickRuns } from '../src/engine/runs/tick-runs.js';
 import { ExternalPools } from '../src/engine/connections.js';
 import { egressPolicy } from '../src/egress/guard.js';
-import { createDb } from '../src/storage/db.js';
 
 function pullFlow(name: string, source: Record<string, unknown>, sinkUrl: string, table: string, chunkSize = 5000): Graph & { settings: Record<string, unknown> } {
   return {

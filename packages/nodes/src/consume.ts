@@ -1,7 +1,8 @@
 // What the broker nodes share: payload decoding, batching of pushed messages into accept calls, and
 // keeping credentials out of error messages.
 import { z } from 'zod';
-import type { SinkOutcome, SourceMessage } from './define.js';
+import type { EngineRecord } from '@sluice/shared';
+import type { SharedConnection, SinkOutcome, SourceMessage } from './define.js';
 import { EgressRefusedError } from './egress.js';
 
 export const PayloadFormatSchema = z
@@ -105,6 +106,28 @@ export function connectFailure(err: unknown, target: string, scrub: (message: st
   const message = `cannot connect to ${target}: ${scrub((err as Error).message ?? String(err))}`;
   if (err instanceof EgressRefusedError) return { status: 'permanent', error: { kind: 'permanent', message } };
   return { status: 'transient', error: { kind: 'exhausted', message } };
+}
+
+/**
+ * A broker sink's `deliver`: nothing to do for no records; when the shared client cannot be opened,
+ * every record gets `connectFailure`; otherwise `send` delivers them through it.
+ */
+export function deliverThrough<C>(
+  shared: SharedConnection<C>,
+  target: string,
+  scrub: (message: string) => string,
+  send: (client: C, records: EngineRecord[]) => Promise<SinkOutcome[]>,
+): (records: EngineRecord[]) => Promise<SinkOutcome[]> {
+  return async (records) => {
+    if (records.length === 0) return [];
+    let client: C;
+    try {
+      client = await shared.get();
+    } catch (err) {
+      return records.map(() => connectFailure(err, target, scrub));
+    }
+    return send(client, records);
+  };
 }
 
 /** Resolves when `signal` aborts. */

@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import { z } from 'zod';
 import type { EngineRecord } from '@sluice/shared';
-import { connectFailure, describeUrl, encodePayload, scrubber } from '../consume.js';
+import { deliverThrough, describeUrl, encodePayload, scrubber } from '../consume.js';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { RetryPolicySchema } from '../retry.js';
 import { AmqpUrlSchema } from '../source/amqp.js';
@@ -68,16 +68,7 @@ export const amqpSink = defineNode({
       kind: 'sink',
       retry: config.retry,
       roundSize: 256,
-      async deliver(records) {
-        if (records.length === 0) return [];
-        let publisher: Publisher;
-        try {
-          publisher = await shared.get();
-        } catch (err) {
-          return records.map(() => connectFailure(err, target, scrub));
-        }
-        return publish(publisher, records);
-      },
+      deliver: deliverThrough(shared, target, scrub, publish),
     };
 
     async function publish(publisher: Publisher, records: EngineRecord[]): Promise<SinkOutcome[]> {

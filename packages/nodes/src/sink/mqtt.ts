@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { connectFailure, describeUrl, encodePayload, scrubber } from '../consume.js';
+import { deliverThrough, describeUrl, encodePayload, scrubber } from '../consume.js';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { RetryPolicySchema } from '../retry.js';
 import { MqttUrlSchema } from '../source/mqtt.js';
@@ -56,14 +56,7 @@ export const mqttSink = defineNode({
       kind: 'sink',
       retry: config.retry,
       roundSize: 256,
-      async deliver(records) {
-        if (records.length === 0) return [];
-        let client: MqttClient;
-        try {
-          client = await shared.get();
-        } catch (err) {
-          return records.map(() => connectFailure(err, target, scrub));
-        }
+      deliver: deliverThrough(shared, target, scrub, async (client, records) => {
         // Published while disconnected, a message would wait in the client's queue for the reconnect.
         if (!client.connected) return records.map(() => transient(`not connected to ${target} (reconnecting)`));
         return Promise.all(
@@ -83,7 +76,7 @@ export const mqttSink = defineNode({
             }
           }),
         );
-      },
+      }),
     };
   },
 });

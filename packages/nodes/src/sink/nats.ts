@@ -1,6 +1,6 @@
 import { connect, headers, type NatsConnection } from 'nats';
 import { z } from 'zod';
-import { connectFailure, encodePayload, scrubber } from '../consume.js';
+import { deliverThrough, encodePayload, scrubber } from '../consume.js';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { RetryPolicySchema } from '../retry.js';
 import { NatsServersSchema, natsServers } from '../source/nats.js';
@@ -44,14 +44,7 @@ export const natsSink = defineNode({
       kind: 'sink',
       retry: config.retry,
       roundSize: 256,
-      async deliver(records) {
-        if (records.length === 0) return [];
-        let nc: NatsConnection;
-        try {
-          nc = await shared.get();
-        } catch (err) {
-          return records.map(() => connectFailure(err, servers.describe, scrub));
-        }
+      deliver: deliverThrough(shared, servers.describe, scrub, async (nc, records) => {
         const js = nc.jetstream({ timeout: PUB_ACK_TIMEOUT_MS });
         return Promise.all(
           records.map(async (record): Promise<SinkOutcome> => {
@@ -67,7 +60,7 @@ export const natsSink = defineNode({
             }
           }),
         );
-      },
+      }),
     };
   },
 });

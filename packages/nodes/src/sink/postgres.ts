@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_CHUNK_SIZE, SECRET_REF_META } from '@sluice/shared';
 import type { EngineRecord, RecordError } from '@sluice/shared';
-import { defineNode, type SinkOutcome, type SqlClient } from '../define.js';
+import { defineNode, type SinkOutcome } from '../define.js';
 import { dataPath, pathReader } from '../path.js';
 import { RetryPolicySchema } from '../retry.js';
 import { EgressRefusedError } from '../egress.js';

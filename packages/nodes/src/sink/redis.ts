@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { connectFailure, describeUrl, scrubber } from '../consume.js';
+import { deliverThrough, describeUrl, scrubber } from '../consume.js';
 import { defineNode, type SinkOutcome } from '../define.js';
 import { RetryPolicySchema } from '../retry.js';
 import { RedisUrlSchema } from '../source/redis.js';
@@ -74,14 +74,7 @@ export const redisSink = defineNode({
       kind: 'sink',
       retry: config.retry,
       roundSize: 500,
-      async deliver(records) {
-        if (records.length === 0) return [];
-        let redis: Redis;
-        try {
-          redis = await shared.get();
-        } catch (err) {
-          return records.map(() => connectFailure(err, target, scrub));
-        }
+      deliver: deliverThrough(shared, target, scrub, async (redis, records) => {
         const pipeline = redis.pipeline();
         for (const r of records) {
           pipeline.eval(ADD_ONCE, 2, config.stream, `sluice:dedupe:${config.stream}:${r.id}`, config.dedupeSeconds, config.maxLen, r.id, r.correlationId, JSON.stringify(r.data ?? null));
@@ -100,7 +93,7 @@ export const redisSink = defineNode({
           const message = `${target}: ${scrub(error.message)}`;
           return /WRONGTYPE|ERR/.test(error.message) ? { status: 'permanent', error: { kind: 'permanent', message } } : transient(message);
         });
-      },
+      }),
     };
   },
 });
