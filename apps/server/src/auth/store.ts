@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { AppError, type ApiToken, type Role, type User } from '@sluice/shared';
 import { hashPassword } from './passwords.js';
 import { randomSecret, sha256 } from './crypto.js';
+import { inTransaction } from '../storage/db.js';
 
 /** How long a browser session lasts without signing in again. */
 export const SESSION_TTL_HOURS = 12;
@@ -40,26 +41,22 @@ export async function countUsers(pool: pg.Pool): Promise<number> {
 
 export async function createUser(pool: pg.Pool, input: { email: string; password: string; role: Role; flowIds?: string[] }): Promise<User> {
   const passwordHash = await hashPassword(input.password);
-  const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    const { rows } = await client.query(
-      `INSERT INTO users (id, email, password_hash, role) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (email) DO NOTHING RETURNING *`,
-      [randomUUID(), input.email.toLowerCase(), passwordHash, input.role],
-    );
-    if (!rows[0]) throw new AppError('conflict', `a user with the email ${input.email} exists already`);
-    if (input.flowIds?.length) {
-      await client.query('INSERT INTO flow_grants (user_id, flow_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING', [rows[0].id, input.flowIds]);
-    }
-    await client.query('COMMIT');
-    return toUser(rows[0]);
+    return await inTransaction(pool, async (client) => {
+      const { rows } = await client.query(
+        `INSERT INTO users (id, email, password_hash, role) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (email) DO NOTHING RETURNING *`,
+        [randomUUID(), input.email.toLowerCase(), passwordHash, input.role],
+      );
+      if (!rows[0]) throw new AppError('conflict', `a user with the email ${input.email} exists already`);
+      if (input.flowIds?.length) {
+        await client.query('INSERT INTO flow_grants (user_id, flow_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING', [rows[0].id, input.flowIds]);
+      }
+      return toUser(rows[0]);
+    });
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
     if ((err as { code?: string }).code === '23503') throw new AppError('invalid_input', 'a granted flow does not exist', { details: { path: 'flowIds' } });
     throw err;
-  } finally {
-    client.release();
   }
 }
 

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { alertRuleSettings, FlowSettingsSchema, type AlertRule, type AlertState, type Graph } from '@sluice/shared';
 import type { Logger } from '../logger.js';
 import { judge, measureFlow, RULES, type Judgement } from './alert-rules.js';
+import { inTransaction } from '../storage/db.js';
 
 /** The advisory lock key of alert evaluation (any constant no other lock uses). */
 const ALERT_LOCK = 7_201_502;
@@ -65,12 +66,9 @@ export class AlertEvaluator {
 
   /** Returns whether this process evaluated. */
   private async evaluate(): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       const { rows: locked } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [ALERT_LOCK]);
       if (!locked[0]!.ok) {
-        await client.query('ROLLBACK');
         return false;
       }
       // Due when the last evaluation (by any process) is at least 90% of an interval old.
@@ -79,21 +77,14 @@ export class AlertEvaluator {
         [this.intervalMs * 0.9],
       );
       if (!due[0]!.due) {
-        await client.query('ROLLBACK');
         return false;
       }
       await this.evaluateAll(client);
       await client.query(
         `INSERT INTO alert_evaluations (id, last_run_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET last_run_at = now()`,
       );
-      await client.query('COMMIT');
       return true;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async evaluateAll(client: pg.PoolClient): Promise<void> {

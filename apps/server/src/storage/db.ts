@@ -22,3 +22,23 @@ export function createPool(connectionString: string, max: number, stream?: () =>
 export function createDb(pool: pg.Pool): Db {
   return drizzle(pool, { schema });
 }
+
+/**
+ * Runs `work` in one transaction on a connection of its own: committed when it returns, rolled back
+ * (and the error passed on) when it throws. An early return commits too: callers return early only
+ * before they have written anything.
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -3,6 +3,7 @@ import { AppError, FlowSettingsSchema, encryptsAtRest, type DeadLetter, type Dea
 import { freshChunks, insertChunks, type ChunkTarget } from './sql/index.js';
 import type { Keyring } from '../vault/keyring.js';
 import { openJson, sealJsonText } from '../vault/sealed-json.js';
+import { inTransaction } from './db.js';
 
 const COLUMNS = `id, flow_id, node_id, version, record_id, correlation_id, record, error, attempts, generation, status, created_at, updated_at`;
 
@@ -85,9 +86,7 @@ function selectionWhere(selection: DeadLetterSelection, alias = ''): { clause: s
  * generation). Flows that are not deployed are refused, with nothing changed.
  */
 export async function retryDeadLetters(pool: pg.Pool, keyring: Keyring, selection: DeadLetterSelection): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const { clause, values } = selectionWhere(selection, 'd');
     const { rows } = await client.query(
       `SELECT d.id, d.flow_id, d.node_id, d.record_id, d.correlation_id, d.received_at, d.record, d.generation,
@@ -136,14 +135,8 @@ export async function retryDeadLetters(pool: pg.Pool, keyring: Keyring, selectio
     if (rows.length > 0) {
       await client.query(`UPDATE dead_letters SET status = 'retried', updated_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
     }
-    await client.query('COMMIT');
     return rows.length;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function discardDeadLetters(pool: pg.Pool, selection: DeadLetterSelection): Promise<number> {

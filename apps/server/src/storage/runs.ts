@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError, type Run, type RunStatus, type RunTrigger } from '@sluice/shared';
 import type { PullSettings } from '@sluice/nodes';
 import { finishRunWhenSettled } from './sql/index.js';
+import { inTransaction } from './db.js';
 
 const COLUMNS = `r.id, r.flow_id, r.node_id, r.version, r.trigger, r.scheduled_for, r.status, r.phase, r.started_at, r.finished_at,
   r.deadline_at, r.expected, r.fetched, r.delivered, r.dead_lettered, r.missing, r.missing_keys, r.missing_retried, r.pages, r.cursor,
@@ -102,17 +103,13 @@ export interface StartRun {
  * run is still going and the source skips overlaps, or when this scheduled time already has its run.
  */
 export async function startRun(pool: pg.Pool, start: StartRun): Promise<Run | null> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  // Nothing is written before either early return, so committing them changes nothing.
+  const id = await inTransaction(pool, async (client) => {
     // One start at a time per source, so the overlap check below cannot race another start.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`run:${start.flowId}:${start.nodeId}`]);
     if (start.settings.overlap === 'skip') {
       const busy = await client.query(`SELECT 1 FROM runs WHERE flow_id = $1 AND node_id = $2 AND status = 'running' LIMIT 1`, [start.flowId, start.nodeId]);
-      if (busy.rowCount) {
-        await client.query('ROLLBACK');
-        return null;
-      }
+      if (busy.rowCount) return null;
     }
     const id = uuidv7();
     const inserted = await client.query(
@@ -123,19 +120,11 @@ export async function startRun(pool: pg.Pool, start: StartRun): Promise<Run | nu
        RETURNING id`,
       [id, start.flowId, start.nodeId, start.version, start.trigger, start.scheduledFor ?? null, start.settings.timeoutSeconds],
     );
-    if (inserted.rowCount !== 1) {
-      await client.query('ROLLBACK');
-      return null;
-    }
+    if (inserted.rowCount !== 1) return null;
     if (start.withJob !== false) await enqueueRunJob(client, id);
-    await client.query('COMMIT');
-    return (await listRunsWhere(pool, 'r.id = $1', [id]))[0] ?? null;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+    return id;
+  });
+  return id === null ? null : ((await listRunsWhere(pool, 'r.id = $1', [id]))[0] ?? null);
 }
 
 /** The run job: one per run (its job key); graphile-worker retries it, and it resumes from the run's cursor. */
@@ -177,9 +166,7 @@ export async function endRun(pool: pg.Pool, runId: string, status: 'failed' | 't
  * run is checked again when their chunks are done.
  */
 export async function reopenForMissing(pool: pg.Pool, flowId: string, runId: string, timeoutSeconds: number): Promise<Run> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     const { rows } = await client.query(
       `UPDATE runs SET status = 'running', phase = 'fetching', finished_at = NULL, error = NULL, cursor = NULL, missing_retried = true,
               deadline_at = now() + make_interval(secs => $3)
@@ -188,33 +175,18 @@ export async function reopenForMissing(pool: pg.Pool, flowId: string, runId: str
       [runId, flowId, timeoutSeconds],
     );
     if (rows.length === 0) {
-      await client.query('ROLLBACK');
       const run = await getRun(pool, flowId, runId);
       throw new AppError('conflict', `only an incomplete run with missing keys can fetch them again; this one is ${run.status}${run.missingKeys?.length ? '' : ' with no missing keys listed'}`);
     }
     await enqueueRunJob(client, runId);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
   return getRun(pool, flowId, runId);
 }
 
 /** The run's pages are all committed: it now waits for its chunks, and the last of them (or this) enqueues finish_run. */
 export async function markFetched(pool: pg.Pool, runId: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query(`UPDATE runs SET phase = 'fetched' WHERE id = $1 AND status = 'running'`, [runId]);
     await finishRunWhenSettled(client, runId);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -4,6 +4,7 @@ import type { PullCapability, SourceKey } from '@sluice/nodes';
 import { endRun, enqueueRunJob, loadRun } from '../../storage/runs.js';
 import { sourceOf, type RunDeps } from './run-pull.js';
 import { enqueueNotification } from './notify-run.js';
+import { inTransaction } from '../../storage/db.js';
 
 export const FinishRunPayloadSchema = z.object({ runId: z.string().uuid() });
 
@@ -41,30 +42,20 @@ export function createFinishRunTask(deps: RunDeps): Task {
     }
 
     if (pull && missingKeys && missingKeys.length > 0 && pull.settings.retryMissing && !run.missingRetried && pull.fetchKeys) {
-      const client = await deps.pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(deps.pool, async (client) => {
         const { rowCount } = await client.query(
           `UPDATE runs SET phase = 'fetching', missing_retried = true, cursor = NULL, missing = $2, missing_keys = $3::jsonb
            WHERE id = $1 AND status = 'running' AND phase = 'fetched'`,
           [runId, missing, JSON.stringify(missingKeys)],
         );
         if (rowCount === 1) await enqueueRunJob(client, runId);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
       deps.logger.info({ runId, missing }, 'run fetches its missing keys again');
       return;
     }
 
     const status = missing !== null && missing > 0 ? 'incomplete' : 'succeeded';
-    const client = await deps.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(deps.pool, async (client) => {
       const { rows } = await client.query(
         `UPDATE runs SET status = $2, phase = 'done', finished_at = now(), missing = $3, missing_keys = $4::jsonb,
                 error = CASE WHEN $2 = 'incomplete' THEN $5 ELSE NULL END
@@ -87,13 +78,7 @@ export function createFinishRunTask(deps: RunDeps): Task {
         );
       }
       if (done && pull) await enqueueNotification(client, runId, status, pull);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     deps.logger.info({ runId, status, fetched: run.fetched, delivered: run.delivered, deadLettered: run.deadLettered, missing }, 'run finished');
   };
 }

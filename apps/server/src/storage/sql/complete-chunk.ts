@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { SqlClient } from '@sluice/nodes';
 import type { RecordError } from '@sluice/shared';
 import { insertChunks, type NewChunk } from './insert-chunks.js';
+import { inTransaction } from '../db.js';
 
 export interface NewDeadLetter {
   nodeId: string;
@@ -88,37 +89,32 @@ export async function completeChunk(
     if (rows.length === 0) return { completed: false, deadLetters: [] };
     return { completed: true, deadLetters: rows.filter((r) => r.id !== null).map(writtenDeadLetter) };
   }
-  const client = await pool.connect();
   try {
-    await client.query('BEGIN');
-    const done = await client.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
-    if (done.rowCount !== 1) {
-      await client.query('ROLLBACK');
-      return { completed: false, deadLetters: [] };
-    }
-    let written: ChunkCompletion['deadLetters'] = [];
-    if (deadLetters.length > 0) {
-      const { rows } = await client.query(
-        `INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS})
-         ${DEAD_LETTER_ROWS}
-         ON CONFLICT (record_id, node_id, generation) DO NOTHING
-         RETURNING id, node_id, record_id, error`,
-        [chunk.flowId, chunk.version, deadLetterRows(deadLetters)],
-      );
-      written = rows.map(writtenDeadLetter);
-    }
-    await insertChunks(client, retries);
-    if (run) {
-      await client.query('UPDATE runs SET delivered = delivered + $2, dead_lettered = dead_lettered + $3 WHERE id = $1', [run.runId, run.delivered, run.deadLettered]);
-      await finishRunWhenSettled(client, run.runId);
-    }
-    await client.query('COMMIT');
-    return { completed: true, deadLetters: written };
+    return await inTransaction(pool, async (client) => {
+      const done = await client.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
+      if (done.rowCount !== 1) {
+        return { completed: false, deadLetters: [] };
+      }
+      let written: ChunkCompletion['deadLetters'] = [];
+      if (deadLetters.length > 0) {
+        const { rows } = await client.query(
+          `INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS})
+           ${DEAD_LETTER_ROWS}
+           ON CONFLICT (record_id, node_id, generation) DO NOTHING
+           RETURNING id, node_id, record_id, error`,
+          [chunk.flowId, chunk.version, deadLetterRows(deadLetters)],
+        );
+        written = rows.map(writtenDeadLetter);
+      }
+      await insertChunks(client, retries);
+      if (run) {
+        await client.query('UPDATE runs SET delivered = delivered + $2, dead_lettered = dead_lettered + $3 WHERE id = $1', [run.runId, run.delivered, run.deadLettered]);
+        await finishRunWhenSettled(client, run.runId);
+      }
+      return { completed: true, deadLetters: written };
+    });
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
     throw new Error(`could not record the outcomes of chunk ${chunk.id}`, { cause: err });
-  } finally {
-    client.release();
   }
 }
 
