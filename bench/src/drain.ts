@@ -4,18 +4,28 @@
 // record moves far less than wall time when other work shares the machine). Nothing is recorded:
 // paste the figures into RESULTS.md by hand.
 //   npm run bench:drain -w bench -- [--runs 3] [--records 100000]
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { makeOrders } from '../../apps/server/test/fixtures.js';
 import { wholeNumberFlags } from './flags.js';
 import { cpuSeconds, describeMachine, median } from './measure.js';
+import { formatSummary, summarise } from './profile-summary.js';
+import type { Graph } from '@sluice/shared';
 import { benchFlow } from './scenarios.js';
 import { createDatabase, startServer, startWorker, until } from './sluice.js';
 
 const USAGE = `usage: npm run bench:drain -w bench -- [options]
   --runs N      runs, each on a fresh database (default 3)
   --records N   orders ingested before the worker starts, in batches of 1,000 (default 100000, the flow's max backlog)
-  --worker-concurrency N   SLUICE_WORKER_CONCURRENCY for the worker (default: Sluice's own, 8)`;
+  --worker-concurrency N   SLUICE_WORKER_CONCURRENCY for the worker (default: Sluice's own, 8)
+  --chunk-size N   the flow's chunkSize (default: Sluice's own, 500); small chunks show a chunk's fixed cost
+  --workers N      worker processes draining together (default 1)
+  --flow NAME      orders (default: the bench's orders flow, whose cost is mostly Postgres's) or
+                   enrich (the same with eight more JSONata mappings per order: the worker's CPU is
+                   the limit and Postgres has room, which shows how workers scale)
+  --profile        CPU profiles of the worker(s) into bench/profiles/drain-<stamp>/ (slows them down)`;
 
 interface Drain {
   recordsPerSecond: number;
@@ -29,14 +39,51 @@ async function backendCpu(pool: pg.Pool, database: string): Promise<Map<number, 
   return new Map(rows.map((r) => [r.pid, cpuSeconds(r.pid) ?? 0]));
 }
 
-async function oneRun(records: number, workerConcurrency: number | undefined): Promise<Drain> {
+interface DrainOptions {
+  records: number;
+  workerConcurrency: number | undefined;
+  chunkSize: number | undefined;
+  workers: number;
+  flow: 'orders' | 'enrich';
+  profileDir: string | undefined;
+}
+
+/**
+ * The orders flow with a map that also derives eight fields per order by JSONata (string building,
+ * sorting, filtering, number formatting): work for the worker's CPU that Postgres never sees, as an
+ * enrichment step would be.
+ */
+function enrichFlow(databaseUrl: string, table: string): Graph {
+  const graph = benchFlow(databaseUrl, table);
+  const enrichments = [
+    { target: 'skus', expression: "$join($sort(items.sku), ',')" },
+    { target: 'lines', expression: "$join(items.(sku & ' x' & $string(qty) & ' @ ' & $formatNumber(price, '#0.00')), '; ')" },
+    { target: 'subtotal', expression: '$round($sum(items.(price * qty)), 2)' },
+    { target: 'domain', expression: "$substringAfter($lowercase(customer_email), '@')" },
+    { target: 'big_lines', expression: '$count(items[price * qty > 10])' },
+    { target: 'prefix', expression: '$uppercase($substring(id, 0, 3))' },
+    { target: 'qty', expression: '$sum(items.qty)' },
+    { target: 'tags', expression: "$distinct(items.($substringBefore(sku, '-')))" },
+  ];
+  return {
+    ...graph,
+    name: `bench enrich ${table}`,
+    nodes: graph.nodes.map((n) =>
+      n.id === 'map' ? { ...n, config: { ...n.config, mappings: [...(n.config.mappings as unknown[]), ...enrichments] } } : n,
+    ),
+  };
+}
+
+async function oneRun({ records, workerConcurrency, chunkSize, workers: workerCount, flow: flowName, profileDir }: DrainOptions): Promise<Drain> {
   const db = await createDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   pool.on('error', () => {});
   const { process: server, client } = await startServer(db.url);
-  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+  let workers: Awaited<ReturnType<typeof startWorker>>[] = [];
   try {
-    const created = (await client.json('POST', '/api/flows', benchFlow(db.url, 'orders_drain'), 201)) as { id: string };
+    const graph = flowName === 'enrich' ? enrichFlow(db.url, 'orders_drain') : benchFlow(db.url, 'orders_drain');
+    const flow = { ...graph, settings: chunkSize === undefined ? {} : { chunkSize } };
+    const created = (await client.json('POST', '/api/flows', flow, 201)) as { id: string };
     await client.json('POST', `/api/flows/${created.id}/deploy`, undefined, 200);
     const orders = makeOrders(records, 'd');
     for (let i = 0; i < orders.length; i += 1000) {
@@ -46,7 +93,7 @@ async function oneRun(records: number, workerConcurrency: number | undefined): P
     const queued = async () => Number((await pool.query<{ n: string }>('SELECT coalesce(sum(record_count), 0)::bigint AS n FROM chunks')).rows[0]?.n);
     const total = await queued();
 
-    const started = startWorker(db.url, pool, workerConcurrency);
+    const started = Promise.all(Array.from({ length: workerCount }, () => startWorker(db.url, pool, workerConcurrency, profileDir)));
     started.catch(() => {});
     // The clock starts when the first chunk is gone (process start-up and module loading excluded).
     let startRecords = 0;
@@ -55,33 +102,48 @@ async function oneRun(records: number, workerConcurrency: number | undefined): P
     let pgCpu0 = new Map<number, number>();
     await until('the worker to take its first chunk', async () => (startRecords = await queued()) < total, 120_000, 10);
     t0 = performance.now();
-    worker = await started;
-    workerCpu0 = cpuSeconds(worker.pid) ?? 0;
+    workers = await started;
+    const workersCpu = () => workers.reduce((sum, w) => sum + (cpuSeconds(w.pid) ?? 0), 0);
+    workerCpu0 = workersCpu();
     pgCpu0 = await backendCpu(pool, db.name);
-    await until('the backlog to drain', async () => (await queued()) === 0, 600_000, 20, worker.died);
+    await until('the backlog to drain', async () => (await queued()) === 0, 600_000, 20, Promise.race(workers.map((w) => w.died)));
     const seconds = (performance.now() - t0) / 1000;
-    const workerCpu = (cpuSeconds(worker.pid) ?? 0) - workerCpu0;
+    const workerCpu = workersCpu() - workerCpu0;
     let pgCpu = 0;
     for (const [pid, now] of await backendCpu(pool, db.name)) pgCpu += now - (pgCpu0.get(pid) ?? 0);
     return { recordsPerSecond: startRecords / seconds, workerCpuPer10k: (workerCpu / startRecords) * 10_000, postgresCpuPer10k: (pgCpu / startRecords) * 10_000 };
   } finally {
     client.close();
-    await Promise.all([server.stop(), worker?.stop()]);
+    await Promise.all([server.stop(), ...workers.map((w) => w.stop())]);
     await pool.end();
     await db.drop();
   }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, records: { type: 'string' }, 'worker-concurrency': { type: 'string' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string' }, records: { type: 'string' }, 'worker-concurrency': { type: 'string' }, 'chunk-size': { type: 'string' }, workers: { type: 'string' }, flow: { type: 'string' }, profile: { type: 'boolean' } } });
   const int = wholeNumberFlags(USAGE);
   const runs = int('runs', values.runs ?? '3', 1, 20);
   const records = int('records', values.records ?? '100000', 1000, 100_000);
   const concurrency = values['worker-concurrency'] === undefined ? undefined : int('worker-concurrency', values['worker-concurrency'], 1, 100);
-  console.log(`bench:drain: ${records} orders, ${runs} run(s), load average ${describeMachine().loadAverage.toFixed(2)}`);
+  const chunkSize = values['chunk-size'] === undefined ? undefined : int('chunk-size', values['chunk-size'], 1, 5000);
+  const workers = int('workers', values.workers ?? '1', 1, 8);
+  const flow = values.flow ?? 'orders';
+  if (flow !== 'orders' && flow !== 'enrich') {
+    console.error(`--flow: "${flow}" is not a flow of this bench (orders or enrich)\n${USAGE}`);
+    process.exit(2);
+  }
+  const profileRoot = values.profile ? path.resolve(import.meta.dirname, '..', 'profiles', `drain-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;
+  console.log(`bench:drain: ${records} orders, flow ${flow}, ${workers} worker(s), chunk size ${chunkSize ?? 'default'}, ${runs} run(s), load average ${describeMachine().loadAverage.toFixed(2)}`);
   const results: Drain[] = [];
   for (let i = 1; i <= runs; i++) {
-    const r = await oneRun(records, concurrency);
+    const profileDir = profileRoot && path.join(profileRoot, `run${i}`);
+    const r = await oneRun({ records, workerConcurrency: concurrency, chunkSize, workers, flow, profileDir });
+    if (profileDir) {
+      for (const file of fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+        console.log(formatSummary(`worker ${file}, run ${i}`, summarise(path.join(profileDir, file))));
+      }
+    }
     results.push(r);
     console.log(`run ${i}: ${Math.round(r.recordsPerSecond).toLocaleString('en-US')} records/s, worker ${r.workerCpuPer10k.toFixed(3)} CPU s and Postgres ${r.postgresCpuPer10k.toFixed(3)} CPU s per 10k records (load ${describeMachine().loadAverage.toFixed(2)})`);
   }

@@ -68,10 +68,10 @@ describe('completeChunk', () => {
     const first = [deadLetter()];
     expect((await completeChunk(pool, chunk, first, [])).completed).toBe(true);
     const second = [deadLetter()];
-    expect(await completeChunk(pool, chunk, second, [])).toEqual({ completed: false, deadLetters: [] });
+    expect(await completeChunk(pool, chunk, second, [])).toEqual({ completed: false, retry: false, deadLetters: [] });
     expect(await deadLettersOf(second.map((d) => d.recordId))).toEqual([]);
     // Without dead letters too.
-    expect(await completeChunk(pool, chunk, [], [])).toEqual({ completed: false, deadLetters: [] });
+    expect(await completeChunk(pool, chunk, [], [])).toEqual({ completed: false, retry: false, deadLetters: [] });
   });
 
   it('a dead letter already written (same record, node and generation) is not written again, and the chunk still completes', async () => {
@@ -92,7 +92,7 @@ describe('completeChunk', () => {
     const letter = deadLetter();
     await completeChunk(pool, earlier, [letter], []);
     const chunk = await newChunk();
-    expect(await completeChunk(pool, chunk, [letter], [])).toEqual({ completed: true, deadLetters: [] });
+    expect(await completeChunk(pool, chunk, [letter], [])).toEqual({ completed: true, retry: false, deadLetters: [] });
     expect(await chunkExists(chunk.id)).toBe(false);
   });
 

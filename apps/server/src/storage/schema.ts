@@ -86,6 +86,8 @@ export const chunks = pgTable(
   (t) => [
     index('chunks_flow_idx').on(t.flowId, t.nodeId),
     uniqueIndex('chunks_retry_key_idx').on(t.retryKey),
+    /** A lane's waiting chunks in order: a chunk job takes the ones that wait behind it (loadChunks). */
+    index('chunks_queue_idx').on(t.queueName, t.id),
     index('chunks_run_idx').on(t.runId).where(sql`run_id IS NOT NULL`),
   ],
 );

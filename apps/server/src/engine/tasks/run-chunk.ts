@@ -5,7 +5,7 @@ import { encryptsAtRest, type EngineRecord } from '@sluice/shared';
 import type { Keyring } from '../../vault/keyring.js';
 import { isSealedJson, openJson, sealJsonText } from '../../vault/sealed-json.js';
 import type { PlanCache } from '../../compiler/plan-cache.js';
-import { chunkQueue, completeChunk, loadChunk, type NewChunk, type NewDeadLetter, type RunOutcome } from '../../storage/sql/index.js';
+import { chunkQueue, completeChunk, loadChunks, type LoadedChunk, type NewChunk, type NewDeadLetter, type RunOutcome } from '../../storage/sql/index.js';
 import { executeChunk, type ChunkOutcome } from '../execute.js';
 import { ChunkStats, type StatsCollector } from '../stats-collector.js';
 import type { Logger } from '../../logger.js';
@@ -68,17 +68,20 @@ export interface RunChunkDeps {
 }
 
 /**
- * Runs one chunk: load it, run it through its version's plan, then commit its outcomes. A crash
- * before the commit replays the whole chunk (sinks deduplicate on record id); after it, the replay
- * finds no chunk row and does nothing.
+ * Runs one chunk, with the chunks waiting behind it in its lane that it can take along
+ * (loadChunks): load them, run them through their version's plan, then commit their outcomes. A
+ * crash before the commit replays the whole job (sinks deduplicate on record id); after it, the
+ * replay finds no chunk row and does nothing, and the jobs of the chunks taken along are gone.
  */
 export function createRunChunkTask(deps: RunChunkDeps): Task {
   return async (rawPayload) => {
     const { chunkId } = RunChunkPayloadSchema.parse(rawPayload);
-    const chunk = await whileDatabaseReturns(() => loadChunk(deps.pool, chunkId));
+    const [chunk, ...taken] = await whileDatabaseReturns(() => loadChunks(deps.pool, chunkId));
     if (!chunk) return;
-    // Sealed only when the flow encrypts at rest; plain chunks go straight to the parser.
-    const records = ChunkRecordsSchema.parse(isSealedJson(chunk.records) ? openJson(deps.keyring, chunk.records) : chunk.records);
+    // Sealed only when the flow encrypts at rest; plain chunks go straight to the parser. Chunks
+    // taken along are fresh records of the same source, version and run: they run as one.
+    const opened = (c: LoadedChunk) => ChunkRecordsSchema.parse(isSealedJson(c.records) ? openJson(deps.keyring, c.records) : c.records);
+    const records = taken.length === 0 ? opened(chunk) : [chunk, ...taken].flatMap(opened);
     const plan = await deps.plans.get(chunk.flowId, chunk.version);
     if (!plan) return; // the flow was deleted with its chunks
 
@@ -124,7 +127,9 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
       runId: chunk.runId,
     }));
     // Outcomes are idempotent to write, so a database that went away is simply waited for.
-    const completion = await whileDatabaseReturns(() => completeChunk(deps.pool, chunk, outcome.deadLetters, retries, chunk.runId ? runOutcome(chunk.runId, records, outcome) : null));
+    const completed = { id: chunk.id, flowId: chunk.flowId, version: chunk.version, taken: taken.map((c) => c.id) };
+    const completion = await whileDatabaseReturns(() => completeChunk(deps.pool, completed, outcome.deadLetters, retries, chunk.runId ? runOutcome(chunk.runId, records, outcome) : null));
+    if (completion.retry) throw new Error(`chunk ${chunk.id}: a chunk it took along was completed by another job meanwhile; it runs again`);
     if (!completion.completed) return; // another run got there first; its counts stand
     deps.stats.add(chunk.flowId, outcome.stats);
     deps.stats.noteDeadLetters(chunk.flowId, completion.deadLetters);

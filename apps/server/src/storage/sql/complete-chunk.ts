@@ -16,9 +16,23 @@ export interface NewDeadLetter {
 }
 
 export interface ChunkCompletion {
-  /** False when another run already completed this chunk: nothing was written. */
+  /** False when nothing was written: the chunk, or one it took along, was already completed. */
   completed: boolean;
+  /**
+   * Not completed although the job's own chunk is still there: a chunk it took along was completed
+   * by another job meanwhile. The caller should run the chunk again (with what its lane holds now).
+   */
+  retry: boolean;
   deadLetters: { id: number; nodeId: string; recordId: string; error: RecordError }[];
+}
+
+/** The chunk a job ran, and the ones waiting behind it in its lane that it took along (loadChunks). */
+export interface CompletedChunk {
+  id: number;
+  flowId: string;
+  version: number;
+  /** Ids of the chunks taken along; absent or empty when it ran alone. */
+  taken?: readonly number[];
 }
 
 /** What a chunk of a run settled: records finished without a dead letter, and dead-lettered ones. */
@@ -54,47 +68,67 @@ function writtenDeadLetter(row: Record<string, unknown>): ChunkCompletion['deadL
 }
 
 /**
- * Records a chunk's outcomes atomically: the chunk row goes (the completion mark), dead letters are
- * written (a repeat is a no-op on record × node × generation), retry chunks are enqueued (a repeat
- * is a no-op on their retry key), and a pulled chunk's run counts what it settled — with the
- * completion mark, so each chunk counts exactly once. The common cases (nothing else, or dead
- * letters only) are one statement; retries and runs take a transaction.
+ * CTEs that remove the chunks whose ids are the bigint[] parameter `ids` (the job's own first) —
+ * all of them or, when any is already gone (completed elsewhere), none — and the jobs of the ones
+ * taken along, which would otherwise each wake a worker to find no chunk. `done` holds the removed
+ * ids. The row locks make a concurrent completion of the same chunks wait and then find them gone.
+ * A chunk that ran alone needs neither the locks nor the count: its DELETE is all or nothing.
+ */
+function removeChunks(ids: string, alone: boolean): string {
+  if (alone) return `done AS (DELETE FROM chunks WHERE id = (${ids}::bigint[])[1] RETURNING id)`;
+  return `mine AS (SELECT id FROM chunks WHERE id = ANY(${ids}::bigint[]) FOR UPDATE),
+     done AS (DELETE FROM chunks WHERE id IN (SELECT id FROM mine) AND (SELECT count(*) FROM mine) = cardinality(${ids}::bigint[]) RETURNING id),
+     unjobbed AS (SELECT graphile_worker.remove_job('chunk:' || id) FROM done WHERE id <> (${ids}::bigint[])[1])`;
+}
+/** What the statement around removeChunks reports: how many chunks it removed, and whether the job's own was there. */
+function removedColumns(ids: string, alone: boolean): string {
+  if (alone) return '(SELECT count(*) FROM done)::int AS removed, false AS own_found';
+  return `(SELECT count(*) FROM done)::int AS removed, EXISTS (SELECT 1 FROM mine WHERE id = (${ids}::bigint[])[1]) AS own_found,
+          (SELECT count(*) FROM unjobbed)::int AS unjobbed`;
+}
+
+function notCompleted(row: Record<string, unknown> | undefined): ChunkCompletion {
+  return { completed: false, retry: row?.own_found === true, deadLetters: [] };
+}
+
+/**
+ * Records a chunk's outcomes atomically: the chunk row goes (the completion mark) with the rows of
+ * the chunks it took along, dead letters are written (a repeat is a no-op on record × node ×
+ * generation), retry chunks are enqueued (a repeat is a no-op on their retry key), and a pulled
+ * chunk's run counts what it settled — with the completion mark, so each chunk counts exactly once.
+ * The common cases (nothing else, or dead letters only) are one statement; retries and runs take a
+ * transaction.
  */
 export async function completeChunk(
   pool: pg.Pool,
-  chunk: { id: number; flowId: string; version: number },
+  chunk: CompletedChunk,
   deadLetters: NewDeadLetter[],
   retries: NewChunk[],
   run: RunOutcome | null = null,
 ): Promise<ChunkCompletion> {
+  const ids = [chunk.id, ...(chunk.taken ?? [])];
+  const alone = ids.length === 1;
   if (retries.length === 0 && run === null) {
-    if (deadLetters.length === 0) {
-      const done = await pool.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
-      return { completed: done.rowCount === 1, deadLetters: [] };
-    }
     // One statement, so one implicit transaction: the dead letters are written only when this
-    // call removed the chunk row. A concurrent completion of the same chunk waits on the row lock
-    // and then finds the row gone: no row comes back, and nothing is written.
+    // call removed the chunk rows.
     const { rows } = await pool.query(
-      `WITH done AS (DELETE FROM chunks WHERE id = $4 RETURNING id),
+      `WITH ${removeChunks('$4', alone)},
        written AS (
          INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS})
          ${DEAD_LETTER_ROWS}
          WHERE EXISTS (SELECT 1 FROM done)
          ON CONFLICT (record_id, node_id, generation) DO NOTHING
          RETURNING id, node_id, record_id, error)
-       SELECT w.id, w.node_id, w.record_id, w.error FROM done LEFT JOIN written w ON true`,
-      [chunk.flowId, chunk.version, deadLetterRows(deadLetters), chunk.id],
+       SELECT ${removedColumns('$4', alone)}, w.id, w.node_id, w.record_id, w.error FROM (SELECT 1) one LEFT JOIN written w ON true`,
+      [chunk.flowId, chunk.version, deadLetterRows(deadLetters), ids],
     );
-    if (rows.length === 0) return { completed: false, deadLetters: [] };
-    return { completed: true, deadLetters: rows.filter((r) => r.id !== null).map(writtenDeadLetter) };
+    if (Number(rows[0]?.removed ?? 0) === 0) return notCompleted(rows[0]);
+    return { completed: true, retry: false, deadLetters: rows.filter((r) => r.id !== null).map(writtenDeadLetter) };
   }
   try {
     return await inTransaction(pool, async (client) => {
-      const done = await client.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
-      if (done.rowCount !== 1) {
-        return { completed: false, deadLetters: [] };
-      }
+      const removal = (await client.query(`WITH ${removeChunks('$1', alone)} SELECT ${removedColumns('$1', alone)}`, [ids])).rows[0];
+      if (Number(removal?.removed ?? 0) === 0) return notCompleted(removal);
       let written: ChunkCompletion['deadLetters'] = [];
       if (deadLetters.length > 0) {
         const { rows } = await client.query(
@@ -111,7 +145,7 @@ export async function completeChunk(
         await client.query('UPDATE runs SET delivered = delivered + $2, dead_lettered = dead_lettered + $3 WHERE id = $1', [run.runId, run.delivered, run.deadLettered]);
         await finishRunWhenSettled(client, run.runId);
       }
-      return { completed: true, deadLetters: written };
+      return { completed: true, retry: false, deadLetters: written };
     });
   } catch (err) {
     throw new Error(`could not record the outcomes of chunk ${chunk.id}`, { cause: err });

@@ -13,15 +13,43 @@ export interface LoadedChunk {
   records: unknown;
 }
 
-/** The chunk behind a job, or null when its outcomes were already committed (a replayed job). */
-export async function loadChunk(client: SqlClient, chunkId: number): Promise<LoadedChunk | null> {
+/** At most this many chunks waiting behind a job are taken with it. */
+const MAX_TAKEN = 64;
+
+/**
+ * The chunk behind a job, first, then the chunks waiting behind it in its lane that it can take
+ * along: fresh ones (first attempt, not a continuation) of the same flow version, source and run,
+ * due now, in id order, while all of them together hold no more records than the version's
+ * chunkSize. Empty when the job's own chunk was already completed (a replayed job).
+ *
+ * Why: a job costs the worker and Postgres several round trips whatever its size (fetching the job,
+ * loading, the sink's write, the completion), so single-record ingest, which group-commits a few
+ * records per chunk, spent most of its time on them. A job that takes the lane's waiting chunks
+ * makes one job of many, and the more so the further behind the lane is. Its lane keeps the others
+ * from running meanwhile (graphile-worker runs one job per named queue at a time); completeChunk
+ * removes the taken chunks and their jobs with its own.
+ */
+export async function loadChunks(client: SqlClient, chunkId: number): Promise<LoadedChunk[]> {
   const { rows } = await client.query(
-    'SELECT id, flow_id, version, node_id, attempt, continuation, run_id, records FROM chunks WHERE id = $1',
+    `WITH lead AS (
+       SELECT c.*, coalesce((SELECT (v.settings->>'chunkSize')::int FROM flow_versions v WHERE v.flow_id = c.flow_id AND v.version = c.version), 0) AS room
+       FROM chunks c WHERE c.id = $1
+     ), behind AS (
+       SELECT c.id, c.record_count FROM chunks c, lead l
+       WHERE l.attempt = 0 AND NOT l.continuation AND l.record_count < l.room
+         AND c.queue_name = l.queue_name AND c.id <> l.id AND c.flow_id = l.flow_id AND c.version = l.version
+         AND c.node_id = l.node_id AND c.attempt = 0 AND NOT c.continuation AND c.run_id IS NOT DISTINCT FROM l.run_id AND c.run_at <= now()
+       ORDER BY c.id LIMIT ${MAX_TAKEN}
+     ), taken AS (
+       SELECT b.id FROM (SELECT id, sum(record_count) OVER (ORDER BY id) AS upto FROM behind) b, lead l WHERE b.upto + l.record_count <= l.room
+     )
+     SELECT id, flow_id, version, node_id, attempt, continuation, run_id, records, 0 AS ord FROM lead
+     UNION ALL
+     SELECT id, flow_id, version, node_id, attempt, continuation, run_id, records, 1 FROM chunks WHERE id IN (SELECT id FROM taken)
+     ORDER BY ord, id`,
     [chunkId],
   );
-  const row = rows[0];
-  if (!row) return null;
-  return {
+  return rows.map((row) => ({
     id: Number(row.id),
     flowId: String(row.flow_id),
     version: Number(row.version),
@@ -30,5 +58,5 @@ export async function loadChunk(client: SqlClient, chunkId: number): Promise<Loa
     continuation: row.continuation === true,
     runId: row.run_id === null || row.run_id === undefined ? null : String(row.run_id),
     records: row.records,
-  };
+  }));
 }
