@@ -20,6 +20,8 @@ const USAGE = `usage: npm run bench:drain -w bench -- [options]
   --runs N      runs, each on a fresh database (default 3)
   --records N   orders ingested before the worker starts, in batches of 1,000 (default 100000, the flow's max backlog)
   --worker-concurrency N   SLUICE_WORKER_CONCURRENCY for the worker (default: Sluice's own, 8)
+  --batch N        orders per ingest request (default 1000); requests go one at a time, so each
+                   commits alone and a batch smaller than the chunk size makes a chunk that small
   --chunk-size N   the flow's chunkSize (default: Sluice's own, 500); small chunks show a chunk's fixed cost
   --workers N      worker processes draining together (default 1)
   --flow NAME      orders (default: the bench's orders flow, whose cost is mostly Postgres's) or
@@ -41,6 +43,7 @@ async function backendCpu(pool: pg.Pool, database: string): Promise<Map<number, 
 
 interface DrainOptions {
   records: number;
+  batch: number;
   workerConcurrency: number | undefined;
   chunkSize: number | undefined;
   workers: number;
@@ -74,7 +77,7 @@ function enrichFlow(databaseUrl: string, table: string): Graph {
   };
 }
 
-async function oneRun({ records, workerConcurrency, chunkSize, workers: workerCount, flow: flowName, profileDir }: DrainOptions): Promise<Drain> {
+async function oneRun({ records, batch, workerConcurrency, chunkSize, workers: workerCount, flow: flowName, profileDir }: DrainOptions): Promise<Drain> {
   const db = await createDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   pool.on('error', () => {});
@@ -86,8 +89,8 @@ async function oneRun({ records, workerConcurrency, chunkSize, workers: workerCo
     const created = (await client.json('POST', '/api/flows', flow, 201)) as { id: string };
     await client.json('POST', `/api/flows/${created.id}/deploy`, undefined, 200);
     const orders = makeOrders(records, 'd');
-    for (let i = 0; i < orders.length; i += 1000) {
-      const answer = await client.request('POST', `/api/flows/${created.id}/ingest`, JSON.stringify(orders.slice(i, i + 1000)));
+    for (let i = 0; i < orders.length; i += batch) {
+      const answer = await client.request('POST', `/api/flows/${created.id}/ingest`, JSON.stringify(orders.slice(i, i + batch)));
       if (answer.status !== 202) throw new Error(`ingest answered ${answer.status}: ${answer.body.slice(0, 300)}`);
     }
     const queued = async () => Number((await pool.query<{ n: string }>('SELECT coalesce(sum(record_count), 0)::bigint AS n FROM chunks')).rows[0]?.n);
@@ -121,24 +124,25 @@ async function oneRun({ records, workerConcurrency, chunkSize, workers: workerCo
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, records: { type: 'string' }, 'worker-concurrency': { type: 'string' }, 'chunk-size': { type: 'string' }, workers: { type: 'string' }, flow: { type: 'string' }, profile: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string' }, records: { type: 'string' }, 'worker-concurrency': { type: 'string' }, 'chunk-size': { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, flow: { type: 'string' }, profile: { type: 'boolean' } } });
   const int = wholeNumberFlags(USAGE);
   const runs = int('runs', values.runs ?? '3', 1, 20);
   const records = int('records', values.records ?? '100000', 1000, 100_000);
   const concurrency = values['worker-concurrency'] === undefined ? undefined : int('worker-concurrency', values['worker-concurrency'], 1, 100);
   const chunkSize = values['chunk-size'] === undefined ? undefined : int('chunk-size', values['chunk-size'], 1, 5000);
   const workers = int('workers', values.workers ?? '1', 1, 8);
+  const batch = int('batch', values.batch ?? '1000', 1, 5000);
   const flow = values.flow ?? 'orders';
   if (flow !== 'orders' && flow !== 'enrich') {
     console.error(`--flow: "${flow}" is not a flow of this bench (orders or enrich)\n${USAGE}`);
     process.exit(2);
   }
   const profileRoot = values.profile ? path.resolve(import.meta.dirname, '..', 'profiles', `drain-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;
-  console.log(`bench:drain: ${records} orders, flow ${flow}, ${workers} worker(s), chunk size ${chunkSize ?? 'default'}, ${runs} run(s), load average ${describeMachine().loadAverage.toFixed(2)}`);
+  console.log(`bench:drain: ${records} orders in batches of ${batch}, flow ${flow}, ${workers} worker(s), chunk size ${chunkSize ?? 'default'}, ${runs} run(s), load average ${describeMachine().loadAverage.toFixed(2)}`);
   const results: Drain[] = [];
   for (let i = 1; i <= runs; i++) {
     const profileDir = profileRoot && path.join(profileRoot, `run${i}`);
-    const r = await oneRun({ records, workerConcurrency: concurrency, chunkSize, workers, flow, profileDir });
+    const r = await oneRun({ records, batch, workerConcurrency: concurrency, chunkSize, workers, flow, profileDir });
     if (profileDir) {
       for (const file of fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
         console.log(formatSummary(`worker ${file}, run ${i}`, summarise(path.join(profileDir, file))));

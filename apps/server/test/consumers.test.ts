@@ -91,11 +91,11 @@ describe('consuming sources across worker processes', () => {
       const queue = queueName('sluice_refused');
       await channel.assertQueue(queue, { durable: true });
       const table = uniqueName('refused');
-      // jsonb holds no NUL character: ingest refuses this record, not the batch it came with.
+      // jsonb holds no NUL character: ingest refuses this record (naming where it is), not the batch it came with.
       const refused = { seq: 10, note: 'a \u0000 inside' };
       for (let i = 0; i < 20; i++) channel.sendToQueue(queue, Buffer.from(JSON.stringify(i === 10 ? refused : { seq: i < 10 ? i : i - 1 })), { messageId: `r-${i}` });
       const flow = await deployFlow(t, brokerToPostgres({ type: 'source.amqp', config: { url: AMQP_URL, queue, prefetch: 50 } }, t.databaseUrl, table));
-      await expectPoisonDeadLetteredAndRetried(t, flow.id, table, { raw: JSON.stringify(refused), reason: 'the database refused this data', fixedSeq: 19, good: 19 });
+      await expectPoisonDeadLetteredAndRetried(t, flow.id, table, { raw: JSON.stringify(refused), reason: '[0].note holds a NUL character', fixedSeq: 19, good: 19 });
       expect((await channel.checkQueue(queue)).messageCount).toBe(0);
     });
 

@@ -15,7 +15,7 @@ import type { WebhookAuth } from '@sluice/nodes';
 import { GroupCommitter } from './group-commit.js';
 import type { Keyring } from '../vault/keyring.js';
 import { sealJsonText } from '../vault/sealed-json.js';
-import { parseIngestBody } from './parse-body.js';
+import { checkStorableRecords, parseIngestBody } from './parse-body.js';
 
 export interface IngestRequest {
   flowId: string;
@@ -123,6 +123,7 @@ export class IngestService {
     if (!plan.sources.includes(batch.sourceNodeId)) {
       throw new AppError('invalid_input', `node "${batch.sourceNodeId}" is not a source of this flow`, { details: { path: 'source' } });
     }
+    checkStorableRecords(batch.data);
     const ids = batch.keys?.map((key) => (key === undefined ? undefined : recordIdFor(batch.flowId, batch.sourceNodeId, key)));
     return this.commitRecords(target, plan, batch.sourceNodeId, batch.data, batch.correlationId, batch.runPage, ids);
   }

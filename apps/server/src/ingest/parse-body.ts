@@ -50,6 +50,16 @@ function nestingDepth(text: string): number {
 const UNSTORABLE_ESCAPE = /\\u0000|\\u[dD][89a-fA-F]/;
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * Refuses records holding what Postgres cannot store (a NUL character, an unpaired UTF-16
+ * surrogate), naming the first one's path: for records that did not come as JSON text through
+ * parseIngestBody (broker messages, pulled pages, files). Chunks keep records as json, which would
+ * take them, and the sinks and dead letters (jsonb) would then refuse them at every attempt.
+ */
+export function checkStorableRecords(records: readonly Record<string, unknown>[]): void {
+  records.forEach((record, index) => checkStorable(record, `[${index}]`));
+}
+
 function checkStorable(value: unknown, path: string): void {
   const refuse = (what: string) => {
     throw new AppError('invalid_input', `${path} holds ${what}, which cannot be stored; remove it`, { details: { path } });

@@ -89,10 +89,11 @@ export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promi
        INSERT INTO chunks (flow_id, version, node_id, attempt, records, record_count, retry_key, run_at, queue_name, continuation, run_id)
        SELECT f, v, n, a, r, c, k, coalesce(t, now()), q, coalesce(cont, false), run
        -- The records go as one JSON array of the chunks' arrays, not as a json[]: a Postgres array
-       -- literal would escape every quote of every record on the way in and unescape it again. They
-       -- pass through jsonb once so that what jsonb cannot hold (a NUL, a lone surrogate) is refused
-       -- here, at ingest, as before, rather than at a sink or dead letter later.
-       FROM ROWS FROM (unnest($1::uuid[]), unnest($2::int[]), unnest($3::text[]), unnest($4::int[]), json_array_elements($5::jsonb::json),
+       -- literal would escape every quote of every record on the way in and unescape it again. What
+       -- jsonb cannot hold (a NUL, a lone surrogate) was refused before (parseIngestBody,
+       -- checkStorableRecords): passing the text through jsonb here to refuse it cost Postgres
+       -- 12 ms per 1,000 orders.
+       FROM ROWS FROM (unnest($1::uuid[]), unnest($2::int[]), unnest($3::text[]), unnest($4::int[]), json_array_elements($5::json),
                        unnest($6::int[]), unnest($7::text[]), unnest($8::timestamptz[]), unnest($9::text[]), unnest($10::boolean[]), unnest($11::uuid[]))
          AS x(f, v, n, a, r, c, k, t, q, cont, run)
        ON CONFLICT (retry_key) DO NOTHING
