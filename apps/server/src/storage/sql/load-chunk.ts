@@ -13,9 +13,6 @@ export interface LoadedChunk {
   records: unknown;
 }
 
-/** At most this many chunks waiting behind a job are taken with it. */
-const MAX_TAKEN = 64;
-
 /**
  * The chunk behind a job, first, then the chunks waiting behind it in its lane that it can take
  * along: fresh ones (first attempt, not a continuation) of the same flow version, source and run,
@@ -39,7 +36,8 @@ export async function loadChunks(client: SqlClient, chunkId: number): Promise<Lo
        WHERE l.attempt = 0 AND NOT l.continuation AND l.record_count < l.room
          AND c.queue_name = l.queue_name AND c.id <> l.id AND c.flow_id = l.flow_id AND c.version = l.version
          AND c.node_id = l.node_id AND c.attempt = 0 AND NOT c.continuation AND c.run_id IS NOT DISTINCT FROM l.run_id AND c.run_at <= now()
-       ORDER BY c.id LIMIT ${MAX_TAKEN}
+       -- Every chunk holds a record at least: no more chunks than the room left can fit.
+       ORDER BY c.id LIMIT (SELECT greatest(room - record_count, 0) FROM lead)
      ), taken AS (
        SELECT b.id FROM (SELECT id, sum(record_count) OVER (ORDER BY id) AS upto FROM behind) b, lead l WHERE b.upto + l.record_count <= l.room
      )
