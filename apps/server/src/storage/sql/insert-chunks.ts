@@ -99,8 +99,11 @@ export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promi
        ON CONFLICT (retry_key) DO NOTHING
        RETURNING id, run_at, queue_name, flow_id, version, attempt, continuation, record_count
      ), waiting AS (
-       -- Chunks each flow already has waiting (this statement's own rows are not visible here).
-       SELECT flow_id, count(*)::int AS n FROM chunks WHERE flow_id IN (SELECT flow_id FROM new_chunks) GROUP BY flow_id
+       -- Chunks each flow already has waiting (this statement's own rows are not visible here),
+       -- counted up to the priority's cap: a backlog of many small chunks is not counted whole at
+       -- every commit.
+       SELECT f.flow_id, (SELECT count(*)::int FROM (SELECT 1 FROM chunks w WHERE w.flow_id = f.flow_id LIMIT 1000) x) AS n
+       FROM (SELECT DISTINCT flow_id FROM new_chunks) f
      )
      SELECT count(*)::int AS n FROM graphile_worker.add_jobs(ARRAY(
        SELECT ROW('run_chunk', json_build_object('chunkId', c.id), c.queue_name, c.run_at, NULL,
