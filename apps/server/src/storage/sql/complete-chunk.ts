@@ -109,10 +109,15 @@ export async function completeChunk(
   const ids = [chunk.id, ...(chunk.taken ?? [])];
   const alone = ids.length === 1;
   if (retries.length === 0 && run === null) {
+    if (alone && deadLetters.length === 0) {
+      const done = await pool.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
+      return done.rowCount === 1 ? { completed: true, retry: false, deadLetters: [] } : notCompleted(undefined);
+    }
     // One statement, so one implicit transaction: the dead letters are written only when this
-    // call removed the chunk rows.
-    const { rows } = await pool.query(
-      `WITH ${removeChunks('$4', alone)},
+    // call removed the chunk rows. Named, so each connection parses it once (it is on every job's path).
+    const { rows } = await pool.query({
+      name: alone ? 'sluice_complete_chunk' : 'sluice_complete_chunks',
+      text: `WITH ${removeChunks('$4', alone)},
        written AS (
          INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS})
          ${DEAD_LETTER_ROWS}
@@ -120,14 +125,16 @@ export async function completeChunk(
          ON CONFLICT (record_id, node_id, generation) DO NOTHING
          RETURNING id, node_id, record_id, error)
        SELECT ${removedColumns('$4', alone)}, w.id, w.node_id, w.record_id, w.error FROM (SELECT 1) one LEFT JOIN written w ON true`,
-      [chunk.flowId, chunk.version, deadLetterRows(deadLetters), ids],
-    );
+      values: [chunk.flowId, chunk.version, deadLetterRows(deadLetters), ids],
+    });
     if (Number(rows[0]?.removed ?? 0) === 0) return notCompleted(rows[0]);
     return { completed: true, retry: false, deadLetters: rows.filter((r) => r.id !== null).map(writtenDeadLetter) };
   }
   try {
     return await inTransaction(pool, async (client) => {
-      const removal = (await client.query(`WITH ${removeChunks('$1', alone)} SELECT ${removedColumns('$1', alone)}`, [ids])).rows[0];
+      const removal = (
+        await client.query({ name: alone ? 'sluice_remove_chunk' : 'sluice_remove_chunks', text: `WITH ${removeChunks('$1', alone)} SELECT ${removedColumns('$1', alone)}`, values: [ids] })
+      ).rows[0];
       if (Number(removal?.removed ?? 0) === 0) return notCompleted(removal);
       let written: ChunkCompletion['deadLetters'] = [];
       if (deadLetters.length > 0) {

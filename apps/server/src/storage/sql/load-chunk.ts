@@ -1,4 +1,4 @@
-import type { SqlClient } from '@sluice/nodes';
+import type pg from 'pg';
 
 export interface LoadedChunk {
   id: number;
@@ -26,10 +26,13 @@ export interface LoadedChunk {
  * from running meanwhile (graphile-worker runs one job per named queue at a time); completeChunk
  * removes the taken chunks and their jobs with its own.
  */
-export async function loadChunks(client: SqlClient, chunkId: number): Promise<LoadedChunk[]> {
-  const { rows } = await client.query(
-    `WITH lead AS (
-       SELECT c.*, coalesce((SELECT (v.settings->>'chunkSize')::int FROM flow_versions v WHERE v.flow_id = c.flow_id AND v.version = c.version), 0) AS room
+export async function loadChunks(pool: pg.Pool, chunkId: number): Promise<LoadedChunk[]> {
+  // Named: every job runs it, and a statement this size costs Postgres more to parse and plan than
+  // to run (0.43 ms planning, 0.14 ms running, for a small chunk).
+  const { rows } = await pool.query({
+    name: 'sluice_load_chunks',
+    text: `WITH lead AS (
+       SELECT c.id, c.flow_id, c.version, c.node_id, c.attempt, c.continuation, c.run_id, c.records, c.record_count, c.queue_name, coalesce((SELECT (v.settings->>'chunkSize')::int FROM flow_versions v WHERE v.flow_id = c.flow_id AND v.version = c.version), 0) AS room
        FROM chunks c WHERE c.id = $1
      ), behind AS (
        SELECT c.id, c.record_count FROM chunks c, lead l
@@ -45,8 +48,8 @@ export async function loadChunks(client: SqlClient, chunkId: number): Promise<Lo
      UNION ALL
      SELECT id, flow_id, version, node_id, attempt, continuation, run_id, records, 1 FROM chunks WHERE id IN (SELECT id FROM taken)
      ORDER BY ord, id`,
-    [chunkId],
-  );
+    values: [chunkId],
+  });
   return rows.map((row) => ({
     id: Number(row.id),
     flowId: String(row.flow_id),
