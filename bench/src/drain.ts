@@ -23,6 +23,7 @@ const USAGE = `usage: npm run bench:drain -w bench -- [options]
   --batch N        orders per ingest request (default 1000); requests go one at a time, so each
                    commits alone and a batch smaller than the chunk size makes a chunk that small
   --chunk-size N   the flow's chunkSize (default: Sluice's own, 500); small chunks show a chunk's fixed cost
+  --parallelism N  the flow's parallelism (lanes; default: Sluice's own, 4)
   --workers N      worker processes draining together (default 1)
   --flow NAME      orders (default: the bench's orders flow, whose cost is mostly Postgres's) or
                    enrich (the same with eight more JSONata mappings per order: the worker's CPU is
@@ -46,6 +47,7 @@ interface DrainOptions {
   batch: number;
   workerConcurrency: number | undefined;
   chunkSize: number | undefined;
+  parallelism: number | undefined;
   workers: number;
   flow: 'orders' | 'enrich';
   profileDir: string | undefined;
@@ -77,7 +79,7 @@ function enrichFlow(databaseUrl: string, table: string): Graph {
   };
 }
 
-async function oneRun({ records, batch, workerConcurrency, chunkSize, workers: workerCount, flow: flowName, profileDir }: DrainOptions): Promise<Drain> {
+async function oneRun({ records, batch, workerConcurrency, chunkSize, parallelism, workers: workerCount, flow: flowName, profileDir }: DrainOptions): Promise<Drain> {
   const db = await createDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   pool.on('error', () => {});
@@ -85,7 +87,7 @@ async function oneRun({ records, batch, workerConcurrency, chunkSize, workers: w
   let workers: Awaited<ReturnType<typeof startWorker>>[] = [];
   try {
     const graph = flowName === 'enrich' ? enrichFlow(db.url, 'orders_drain') : benchFlow(db.url, 'orders_drain');
-    const flow = { ...graph, settings: chunkSize === undefined ? {} : { chunkSize } };
+    const flow = { ...graph, settings: { ...(chunkSize === undefined ? {} : { chunkSize }), ...(parallelism === undefined ? {} : { parallelism }) } };
     const created = (await client.json('POST', '/api/flows', flow, 201)) as { id: string };
     await client.json('POST', `/api/flows/${created.id}/deploy`, undefined, 200);
     const orders = makeOrders(records, 'd');
@@ -124,7 +126,7 @@ async function oneRun({ records, batch, workerConcurrency, chunkSize, workers: w
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, records: { type: 'string' }, 'worker-concurrency': { type: 'string' }, 'chunk-size': { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, flow: { type: 'string' }, profile: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string' }, records: { type: 'string' }, 'worker-concurrency': { type: 'string' }, 'chunk-size': { type: 'string' }, parallelism: { type: 'string' }, workers: { type: 'string' }, batch: { type: 'string' }, flow: { type: 'string' }, profile: { type: 'boolean' } } });
   const int = wholeNumberFlags(USAGE);
   const runs = int('runs', values.runs ?? '3', 1, 20);
   const records = int('records', values.records ?? '100000', 1000, 100_000);
@@ -132,17 +134,18 @@ async function main(): Promise<void> {
   const chunkSize = values['chunk-size'] === undefined ? undefined : int('chunk-size', values['chunk-size'], 1, 5000);
   const workers = int('workers', values.workers ?? '1', 1, 8);
   const batch = int('batch', values.batch ?? '1000', 1, 5000);
+  const parallelism = values.parallelism === undefined ? undefined : int('parallelism', values.parallelism, 1, 64);
   const flow = values.flow ?? 'orders';
   if (flow !== 'orders' && flow !== 'enrich') {
     console.error(`--flow: "${flow}" is not a flow of this bench (orders or enrich)\n${USAGE}`);
     process.exit(2);
   }
   const profileRoot = values.profile ? path.resolve(import.meta.dirname, '..', 'profiles', `drain-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;
-  console.log(`bench:drain: ${records} orders in batches of ${batch}, flow ${flow}, ${workers} worker(s), chunk size ${chunkSize ?? 'default'}, ${runs} run(s), load average ${describeMachine().loadAverage.toFixed(2)}`);
+  console.log(`bench:drain: ${records} orders in batches of ${batch}, flow ${flow}, ${workers} worker(s), chunk size ${chunkSize ?? 'default'}, parallelism ${parallelism ?? 'default'}, ${runs} run(s), load average ${describeMachine().loadAverage.toFixed(2)}`);
   const results: Drain[] = [];
   for (let i = 1; i <= runs; i++) {
     const profileDir = profileRoot && path.join(profileRoot, `run${i}`);
-    const r = await oneRun({ records, batch, workerConcurrency: concurrency, chunkSize, workers, flow, profileDir });
+    const r = await oneRun({ records, batch, workerConcurrency: concurrency, chunkSize, parallelism, workers, flow, profileDir });
     if (profileDir) {
       for (const file of fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
         console.log(formatSummary(`worker ${file}, run ${i}`, summarise(path.join(profileDir, file))));

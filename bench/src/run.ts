@@ -241,7 +241,7 @@ function verdict(results: RunResult[]): string[] {
     const limit =
       ingest >= TARGETS.endToEndPerSecond
         ? `ingest alone keeps up (${fmt(ingest)} records/s), so processing (worker + Postgres sink) is the limit`
-        : `ingest alone reaches only ${fmt(ingest)} records/s, so ingest is a limit before the worker is`;
+        : `ingest alone reaches ${fmt(ingest)} records/s, short of it too; end to end is ${((e2e / ingest) * 100).toFixed(0)}% of that, so processing (worker + Postgres sink) falls behind ingest as well`;
     lines.push(
       `- Batched, end to end: **missed** — median ${fmt(e2e)} records/s against ≥ ${fmt(TARGETS.endToEndPerSecond)} ` +
         `(${((e2e / TARGETS.endToEndPerSecond) * 100).toFixed(0)}% of it). ${limit[0]!.toUpperCase()}${limit.slice(1)}; during A ${split((r) => r.a.cpu)}.`,

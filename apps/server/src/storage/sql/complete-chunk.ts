@@ -80,7 +80,10 @@ function removeChunks(ids: string, alone: boolean): string {
      done AS (DELETE FROM chunks WHERE id IN (SELECT id FROM mine) AND (SELECT count(*) FROM mine) = cardinality(${ids}::bigint[]) RETURNING id),
      unjobbed AS (SELECT graphile_worker.remove_job('chunk:' || id) FROM done WHERE id <> (${ids}::bigint[])[1])`;
 }
-/** What the statement around removeChunks reports: how many chunks it removed, and whether the job's own was there. */
+/**
+ * What the statement around removeChunks reports: how many chunks it removed, and whether the job's
+ * own was there. `unjobbed` is selected so that its CTE runs (Postgres skips a SELECT CTE nobody reads).
+ */
 function removedColumns(ids: string, alone: boolean): string {
   if (alone) return '(SELECT count(*) FROM done)::int AS removed, false AS own_found';
   return `(SELECT count(*) FROM done)::int AS removed, EXISTS (SELECT 1 FROM mine WHERE id = (${ids}::bigint[])[1]) AS own_found,
