@@ -1,9 +1,9 @@
-// bench:drain — the worker alone: scenario A's orders are ingested with no worker running, then one
-// worker is started and the backlog timed as it drains. Prints records/s and the CPU seconds per
+// bench:drain — the worker alone: scenario A's orders are ingested with no worker running, then the
+// worker (or --workers N of them) is started and the backlog timed as it drains. Prints records/s and the CPU seconds per
 // 10,000 records of the worker process and of the Postgres backends of the bench database (CPU per
 // record moves far less than wall time when other work shares the machine). Nothing is recorded:
 // paste the figures into RESULTS.md by hand.
-//   npm run bench:drain -w bench -- [--runs 3] [--records 100000]
+//   npm run bench:drain -w bench -- [--runs 3] [--records 100000] (every option: USAGE below, bench/README.md)
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import pg from 'pg';
 import { makeOrders } from '../../apps/server/test/fixtures.js';
 import { wholeNumberFlags } from './flags.js';
 import { cpuSeconds, describeMachine, median } from './measure.js';
+import { Cleanup, cleanUpOnSignals } from './cleanup.js';
 import { formatSummary, summarise } from './profile-summary.js';
 import type { Graph } from '@sluice/shared';
 import { benchFlow } from './scenarios.js';
@@ -79,50 +80,51 @@ function enrichFlow(databaseUrl: string, table: string): Graph {
   };
 }
 
-async function oneRun({ records, batch, workerConcurrency, chunkSize, parallelism, workers: workerCount, flow: flowName, profileDir }: DrainOptions): Promise<Drain> {
+/** One run; everything it starts is undone by `cleanup` (newest first), also on Ctrl-C. */
+async function oneRun({ records, batch, workerConcurrency, chunkSize, parallelism, workers: workerCount, flow: flowName, profileDir }: DrainOptions, cleanup: Cleanup): Promise<Drain> {
   const db = await createDatabase();
+  cleanup.add(`drop database ${db.name}`, () => db.drop());
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   pool.on('error', () => {});
+  cleanup.add('close the bench pool', () => pool.end());
   const { process: server, client } = await startServer(db.url);
-  let workers: Awaited<ReturnType<typeof startWorker>>[] = [];
-  try {
-    const graph = flowName === 'enrich' ? enrichFlow(db.url, 'orders_drain') : benchFlow(db.url, 'orders_drain');
-    const flow = { ...graph, settings: { ...(chunkSize === undefined ? {} : { chunkSize }), ...(parallelism === undefined ? {} : { parallelism }) } };
-    const created = (await client.json('POST', '/api/flows', flow, 201)) as { id: string };
-    await client.json('POST', `/api/flows/${created.id}/deploy`, undefined, 200);
-    const orders = makeOrders(records, 'd');
-    for (let i = 0; i < orders.length; i += batch) {
-      const answer = await client.request('POST', `/api/flows/${created.id}/ingest`, JSON.stringify(orders.slice(i, i + batch)));
-      if (answer.status !== 202) throw new Error(`ingest answered ${answer.status}: ${answer.body.slice(0, 300)}`);
-    }
-    const queued = async () => Number((await pool.query<{ n: string }>('SELECT coalesce(sum(record_count), 0)::bigint AS n FROM chunks')).rows[0]?.n);
-    const total = await queued();
-
-    const started = Promise.all(Array.from({ length: workerCount }, () => startWorker(db.url, pool, workerConcurrency, profileDir)));
-    started.catch(() => {});
-    // The clock starts when the first chunk is gone (process start-up and module loading excluded).
-    let startRecords = 0;
-    let t0 = 0;
-    let workerCpu0 = 0;
-    let pgCpu0 = new Map<number, number>();
-    await until('the worker to take its first chunk', async () => (startRecords = await queued()) < total, 120_000, 10);
-    t0 = performance.now();
-    workers = await started;
-    const workersCpu = () => workers.reduce((sum, w) => sum + (cpuSeconds(w.pid) ?? 0), 0);
-    workerCpu0 = workersCpu();
-    pgCpu0 = await backendCpu(pool, db.name);
-    await until('the backlog to drain', async () => (await queued()) === 0, 600_000, 20, Promise.race(workers.map((w) => w.died)));
-    const seconds = (performance.now() - t0) / 1000;
-    const workerCpu = workersCpu() - workerCpu0;
-    let pgCpu = 0;
-    for (const [pid, now] of await backendCpu(pool, db.name)) pgCpu += now - (pgCpu0.get(pid) ?? 0);
-    return { recordsPerSecond: startRecords / seconds, workerCpuPer10k: (workerCpu / startRecords) * 10_000, postgresCpuPer10k: (pgCpu / startRecords) * 10_000 };
-  } finally {
+  cleanup.add('stop the server', async () => {
     client.close();
-    await Promise.all([server.stop(), ...workers.map((w) => w.stop())]);
-    await pool.end();
-    await db.drop();
+    await server.stop();
+  });
+  const graph = flowName === 'enrich' ? enrichFlow(db.url, 'orders_drain') : benchFlow(db.url, 'orders_drain');
+  const flow = { ...graph, settings: { ...(chunkSize === undefined ? {} : { chunkSize }), ...(parallelism === undefined ? {} : { parallelism }) } };
+  const created = (await client.json('POST', '/api/flows', flow, 201)) as { id: string };
+  await client.json('POST', `/api/flows/${created.id}/deploy`, undefined, 200);
+  const orders = makeOrders(records, 'd');
+  for (let i = 0; i < orders.length; i += batch) {
+    const answer = await client.request('POST', `/api/flows/${created.id}/ingest`, JSON.stringify(orders.slice(i, i + batch)));
+    if (answer.status !== 202) throw new Error(`ingest answered ${answer.status}: ${answer.body.slice(0, 300)}`);
   }
+  const queued = async () => Number((await pool.query<{ n: string }>('SELECT coalesce(sum(record_count), 0)::bigint AS n FROM chunks')).rows[0]?.n);
+  const total = await queued();
+
+  // Each worker's CPU counts from when it has registered (module loading excluded): the first may
+  // be draining before the others have.
+  const startOne = async () => {
+    const worker = await startWorker(db.url, pool, workerConcurrency, profileDir);
+    cleanup.add('stop a worker', () => worker.stop());
+    return { worker, cpu0: cpuSeconds(worker.pid) ?? 0 };
+  };
+  const started = Promise.all(Array.from({ length: workerCount }, startOne));
+  started.catch(() => {});
+  // The clock starts when the first chunk is gone (process start-up and module loading excluded).
+  let startRecords = 0;
+  await until('the worker to take its first chunk', async () => (startRecords = await queued()) < total, 120_000, 10);
+  const t0 = performance.now();
+  const pgCpu0 = await backendCpu(pool, db.name);
+  const workers = await started;
+  await until('the backlog to drain', async () => (await queued()) === 0, 600_000, 20, Promise.race(workers.map((w) => w.worker.died)));
+  const seconds = (performance.now() - t0) / 1000;
+  const workerCpu = workers.reduce((sum, w) => sum + (cpuSeconds(w.worker.pid) ?? 0) - w.cpu0, 0);
+  let pgCpu = 0;
+  for (const [pid, now] of await backendCpu(pool, db.name)) pgCpu += now - (pgCpu0.get(pid) ?? 0);
+  return { recordsPerSecond: startRecords / seconds, workerCpuPer10k: (workerCpu / startRecords) * 10_000, postgresCpuPer10k: (pgCpu / startRecords) * 10_000 };
 }
 
 async function main(): Promise<void> {
@@ -142,10 +144,20 @@ async function main(): Promise<void> {
   }
   const profileRoot = values.profile ? path.resolve(import.meta.dirname, '..', 'profiles', `drain-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;
   console.log(`bench:drain: ${records} orders in batches of ${batch}, flow ${flow}, ${workers} worker(s), chunk size ${chunkSize ?? 'default'}, parallelism ${parallelism ?? 'default'}, ${runs} run(s), load average ${describeMachine().loadAverage.toFixed(2)}`);
+  const cleanup = new Cleanup();
+  const signals = cleanUpOnSignals(cleanup);
   const results: Drain[] = [];
   for (let i = 1; i <= runs; i++) {
     const profileDir = profileRoot && path.join(profileRoot, `run${i}`);
-    const r = await oneRun({ records, batch, workerConcurrency: concurrency, chunkSize, parallelism, workers, flow, profileDir });
+    let r: Drain;
+    try {
+      r = await oneRun({ records, batch, workerConcurrency: concurrency, chunkSize, parallelism, workers, flow, profileDir }, cleanup);
+    } catch (err) {
+      if (signals.interrupted()) return; // the signal handler is undoing the run and exits when done
+      throw err;
+    } finally {
+      if (!signals.interrupted()) await cleanup.runAll();
+    }
     if (profileDir) {
       for (const file of fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
         console.log(formatSummary(`worker ${file}, run ${i}`, summarise(path.join(profileDir, file))));

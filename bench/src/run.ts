@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { describeMachine, median, rssBytes, type CpuSplit, type Machine } from './measure.js';
+import { Cleanup, cleanUpOnSignals } from './cleanup.js';
 import { formatSummary, summarise } from './profile-summary.js';
 import { batchedIngest, singleRecordIngest, type BatchedResult, type SingleResult, type Target } from './scenarios.js';
 import { createDatabase, postgresVersion, REPO_ROOT, startServer, startWorker, type Client, type SluiceProcess } from './sluice.js';
@@ -87,21 +88,6 @@ function parseOptions(): Options {
     profile: values.profile,
     record: !values['no-record'] && !values.profile,
   };
-}
-
-/** What must be undone, newest first: children to stop, pools to close, the database to drop. */
-class Cleanup {
-  private readonly steps: { what: string; run: () => Promise<void> }[] = [];
-
-  add(what: string, run: () => Promise<void>): void {
-    this.steps.push({ what, run });
-  }
-
-  async runAll(): Promise<void> {
-    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
-      await step.run().catch((err: unknown) => console.error(`bench: could not ${step!.what}: ${(err as Error).message}`));
-    }
-  }
 }
 
 interface RunResult {
@@ -321,15 +307,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const v = await versions();
   const cleanup = new Cleanup();
-  let interrupted = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\nbench: ${signal}: stopping Sluice and dropping the database…`);
-    void cleanup.runAll().finally(() => process.exit(130));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = cleanUpOnSignals(cleanup);
 
   const profileDir = options.profile ? path.join(BENCH_DIR, 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : null;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -339,7 +317,7 @@ async function main(): Promise<void> {
   try {
     for (let i = 1; i <= options.runs; i++) results.push(await oneRun(i, options, cleanup, profileDir));
   } catch (err) {
-    if (!interrupted) {
+    if (!signals.interrupted()) {
       console.error(`bench: run ${results.length + 1} failed: ${err instanceof Error ? err.message : String(err)}`);
       if (err instanceof Error && err.cause instanceof Error) console.error(`  cause: ${err.cause.message}`);
       await cleanup.runAll();
