@@ -23,25 +23,22 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** The value at `path`, or undefined when any step is missing. Reads own properties only. */
 export function getPath(data: unknown, path: string): unknown {
-  let current: unknown = data;
-  for (const segment of path.split('.')) {
-    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
-    current = (current as Record<string, unknown>)[segment];
-  }
-  return current;
+  return readAt(data, path.split('.'));
 }
 
 /** getPath with the path split once: for reading the same path from many records. */
 export function pathReader(path: string): (data: unknown) => unknown {
   const segments = path.split('.');
-  return (data) => {
-    let current: unknown = data;
-    for (const segment of segments) {
-      if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
-      current = (current as Record<string, unknown>)[segment];
-    }
-    return current;
-  };
+  return (data) => readAt(data, segments);
+}
+
+function readAt(data: unknown, segments: readonly string[]): unknown {
+  let current: unknown = data;
+  for (const segment of segments) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
 }
 
 /**
@@ -50,7 +47,16 @@ export function pathReader(path: string): (data: unknown) => unknown {
  * `target` must be an object the caller owns: it is changed in place.
  */
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  writeAt(target, path.split('.'), value);
+}
+
+/** setPath with the path split once: for writing the same path into many records. */
+export function pathWriter(path: string): (target: Record<string, unknown>, value: unknown) => void {
   const segments = path.split('.');
+  return (target, value) => writeAt(target, segments, value);
+}
+
+function writeAt(target: Record<string, unknown>, segments: readonly string[], value: unknown): void {
   let current: Record<string, unknown> | unknown[] = target;
   for (let i = 0; i < segments.length - 1; i++) {
     const segment = segments[i]!;

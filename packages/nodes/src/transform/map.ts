@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { EngineRecord } from '@sluice/shared';
 import { defineNode, type PureResult } from '../define.js';
 import { compileExpression, evaluateExpression, plainJson, type Expression } from '../jsonata.js';
-import { dataPath, getPath, isPlainObject, setPath } from '../path.js';
+import { dataPath, getPath, isPlainObject, pathReader, pathWriter } from '../path.js';
 
 const MAP_OPS = ['copy', 'trim', 'lowercase', 'uppercase', 'number', 'integer', 'boolean', 'date', 'constant', 'default', 'template'] as const;
 type MapOp = (typeof MAP_OPS)[number];
@@ -65,6 +65,8 @@ interface CompiledMapping {
   target: string;
   /** The value, or a promise when an expression needs JSONata's asynchronous evaluator. */
   run(data: unknown): unknown;
+  /** Writes a value at `target` (the path split once, not per record). */
+  write(data: Record<string, unknown>, value: unknown): void;
 }
 
 /** A value a mapping cannot convert: the record fails, naming the target field. */
@@ -102,11 +104,13 @@ export const mapTransform = defineNode({
   ],
   create(config) {
     const mappings = config.mappings.map((m, i): CompiledMapping => {
+      const write = pathWriter(m.target);
       if ('expression' in m) {
         const expr: Expression = compileExpression(m.expression, `mappings.${i}.expression`);
-        return { target: m.target, run: (data) => evaluateExpression(expr, data) };
+        return { target: m.target, run: (data) => evaluateExpression(expr, data), write };
       }
-      return { target: m.target, run: (data) => applyOp(m, data) };
+      const readSource = m.source === undefined ? () => undefined : pathReader(m.source);
+      return { target: m.target, run: (data) => applyOp(m, readSource(data), data), write };
     });
 
     return {
@@ -172,7 +176,7 @@ function store(data: Record<string, unknown>, mapping: CompiledMapping, value: u
   if (value === undefined) return;
   try {
     // Cloned so that a later mapping writing inside this value cannot reach the input data.
-    setPath(data, mapping.target, cloneJson(value));
+    mapping.write(data, cloneJson(value));
   } catch (err) {
     failures.push({ path: mapping.target, message: mappingFailure(err) });
   }
@@ -197,8 +201,8 @@ function cloneJson(value: unknown): unknown {
   }
 }
 
-function applyOp(m: FieldMapping, data: unknown): unknown {
-  const source = m.source === undefined ? undefined : getPath(data, m.source);
+/** A field mapping's op on the value at its source path (`source`) of the record's `data`. */
+function applyOp(m: FieldMapping, source: unknown, data: unknown): unknown {
   switch (m.op) {
     case 'constant':
       return m.value;
