@@ -70,15 +70,14 @@ describe('taking along the chunks waiting in a lane', () => {
     expect(await chunksLeft([tooMany])).toEqual([tooMany]);
   });
 
-  it('a full chunk takes nothing along, and only the jobs of chunks that can be taken along have a key', async () => {
+  it('a full chunk takes nothing along, and every chunk\'s job is keyed by its chunk', async () => {
     const flow = await newFlow();
     const full = await chunk(flow, CHUNK_SIZE);
     const small = await chunk(flow, 1);
     expect((await loadChunks(pool, full)).map((c) => c.id)).toEqual([full]);
-    // A retry or a continuation is never taken along either: no key.
-    await chunk(flow, 1, { attempt: 2, retryKey: `r${randomUUID()}` });
-    await chunk(flow, 1, { continuation: true });
-    expect(await laneJobKeys(flow.lane)).toEqual([null, `chunk:${small}`, null, null]);
+    const retry = await chunk(flow, 1, { attempt: 2, retryKey: `r${randomUUID()}` });
+    const continuation = await chunk(flow, 1, { continuation: true });
+    expect(await laneJobKeys(flow.lane)).toEqual([`chunk:${full}`, `chunk:${small}`, `chunk:${retry}`, `chunk:${continuation}`]);
   });
 
   it('a retry takes nothing along', async () => {

@@ -74,9 +74,9 @@ export function chunkQueue(flowId: string, parallelism: number): string {
 
 /**
  * Writes chunks and enqueues one `run_chunk` job per new chunk, in one statement: the records and
- * their jobs commit together or not at all. Returns how many chunks were new. The job of a chunk
- * that a job ahead of it in its lane may take along (fresh, and smaller than its flow's chunkSize:
- * see loadChunks) gets the key `chunk:<id>`, by which that job removes it (completeChunk).
+ * their jobs commit together or not at all. Returns how many chunks were new. A chunk's job has the
+ * key `chunk:<id>`: a job ahead of it in its lane that takes the chunk along (loadChunks) removes
+ * its job by that key (completeChunk). Which chunks can be taken along is loadChunks' rule alone.
  *
  * Fairness between flows: a job's priority is the number of chunks its flow already has waiting
  * (graphile-worker runs lower numbers first). A flow with a small backlog goes ahead of one that
@@ -97,7 +97,7 @@ export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promi
                        unnest($6::int[]), unnest($7::text[]), unnest($8::timestamptz[]), unnest($9::text[]), unnest($10::boolean[]), unnest($11::uuid[]))
          AS x(f, v, n, a, r, c, k, t, q, cont, run)
        ON CONFLICT (retry_key) DO NOTHING
-       RETURNING id, run_at, queue_name, flow_id, version, attempt, continuation, record_count
+       RETURNING id, run_at, queue_name, flow_id
      ), waiting AS (
        -- Chunks each flow already has waiting (this statement's own rows are not visible here),
        -- counted up to the priority's cap: a backlog of many small chunks is not counted whole at
@@ -106,11 +106,9 @@ export async function insertChunks(client: SqlClient, chunks: NewChunk[]): Promi
        FROM (SELECT DISTINCT flow_id FROM new_chunks) f
      )
      SELECT count(*)::int AS n FROM graphile_worker.add_jobs(ARRAY(
-       SELECT ROW('run_chunk', json_build_object('chunkId', c.id), c.queue_name, c.run_at, NULL,
-                  CASE WHEN c.attempt = 0 AND NOT c.continuation AND c.record_count < (v.settings->>'chunkSize')::int THEN 'chunk:' || c.id END,
+       SELECT ROW('run_chunk', json_build_object('chunkId', c.id), c.queue_name, c.run_at, NULL, 'chunk:' || c.id,
                   least(coalesce(w.n, 0), 1000), NULL)::graphile_worker.job_spec
        FROM new_chunks c LEFT JOIN waiting w USING (flow_id)
-       LEFT JOIN flow_versions v ON v.flow_id = c.flow_id AND v.version = c.version
      ))`,
     [
       chunks.map((c) => c.flowId),
