@@ -5,7 +5,7 @@ import { encryptsAtRest, type EngineRecord } from '@sluice/shared';
 import type { Keyring } from '../../vault/keyring.js';
 import { isSealedJson, openJson, sealJsonText } from '../../vault/sealed-json.js';
 import type { PlanCache } from '../../compiler/plan-cache.js';
-import { chunkQueue, completeChunk, loadChunks, type LoadedChunk, type NewChunk, type NewDeadLetter, type RunOutcome } from '../../storage/sql/index.js';
+import { chunkQueue, chunkRecordsFrom, chunkRecordsJson, completeChunk, loadChunks, type LoadedChunk, type NewChunk, type NewDeadLetter, type RunOutcome } from '../../storage/sql/index.js';
 import { executeChunk, type ChunkOutcome } from '../execute.js';
 import { ChunkStats, type StatsCollector } from '../stats-collector.js';
 import type { Logger } from '../../logger.js';
@@ -44,20 +44,6 @@ async function whileDatabaseReturns<T>(operation: () => Promise<T>): Promise<T> 
 export const RunChunkPayloadSchema = z.object({ chunkId: z.number().int().positive() });
 export type RunChunkPayload = z.infer<typeof RunChunkPayloadSchema>;
 
-/**
- * The records as we stored them. The envelope's shape is checked; the full EngineRecordSchema
- * (UUID patterns and all) was applied when they were made, and costs too much per record here.
- */
-const ChunkRecordsSchema = z.array(
-  z.object({
-    id: z.string(),
-    correlationId: z.string(),
-    receivedAt: z.string(),
-    data: z.unknown(),
-    generation: z.number().int().optional(),
-  }),
-) satisfies z.ZodType<EngineRecord[]>;
-
 export interface RunChunkDeps {
   pool: pg.Pool;
   plans: PlanCache;
@@ -80,7 +66,7 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
     if (!chunk) return;
     // Sealed only when the flow encrypts at rest; plain chunks go straight to the parser. Chunks
     // taken along are fresh records of the same source, version and run: they run as one.
-    const opened = (c: LoadedChunk) => ChunkRecordsSchema.parse(isSealedJson(c.records) ? openJson(deps.keyring, c.records) : c.records);
+    const opened = (c: LoadedChunk) => chunkRecordsFrom(isSealedJson(c.records) ? openJson(deps.keyring, c.records) : c.records);
     const records = taken.length === 0 ? opened(chunk) : [chunk, ...taken].flatMap(opened);
     const plan = await deps.plans.get(chunk.flowId, chunk.version);
     if (!plan) return; // the flow was deleted with its chunks
@@ -118,7 +104,7 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
       version: chunk.version,
       nodeId: r.nodeId,
       attempt: r.attempt,
-      recordsJson: seal ? sealJsonText(deps.keyring, JSON.stringify(r.records)) : JSON.stringify(r.records),
+      recordsJson: seal ? sealJsonText(deps.keyring, chunkRecordsJson(r.records)) : chunkRecordsJson(r.records),
       recordCount: r.records.length,
       retryKey: `${chunk.id}:${r.nodeId}:${r.continuation ? 'rest' : r.attempt}`,
       continuation: r.continuation ?? false,

@@ -1,12 +1,13 @@
 import type { SqlClient } from '@sluice/nodes';
 import type { EngineRecord } from '@sluice/shared';
+import { chunkRecordsJson } from './chunk-records.js';
 
 export interface NewChunk {
   flowId: string;
   version: number;
   nodeId: string;
   attempt: number;
-  /** JSON text of the EngineRecord[]; serialised by the caller once. */
+  /** The records as stored (chunkRecordsJson); serialised by the caller once. */
   recordsJson: string;
   recordCount: number;
   /** Set for retry chunks so that writing the same retry twice is a no-op. */
@@ -42,7 +43,7 @@ export function freshChunks(target: ChunkTarget, records: readonly EngineRecord[
   const chunks: NewChunk[] = [];
   for (let i = 0; i < records.length; i += target.chunkSize) {
     const slice = records.slice(i, i + target.chunkSize);
-    const json = JSON.stringify(slice);
+    const json = chunkRecordsJson(slice);
     chunks.push({
       flowId: target.flowId,
       version: target.version,
