@@ -15,11 +15,20 @@ export function isIngestContentType(contentType: string | undefined): boolean {
 export function parseIngestBody(body: Buffer, contentType: string | undefined): Record<string, unknown>[] {
   const type = mediaType(contentType);
   const text = body.toString('utf8');
-  const depth = nestingDepth(text);
-  if (depth > MAX_DEPTH) {
-    throw new AppError('invalid_input', `the body nests ${depth} levels deep; records may nest at most ${MAX_DEPTH} levels`, { details: { depth, limit: MAX_DEPTH } });
-  }
   const records = parseRecords(text, type);
+  // JSON.parse takes any depth; what comes after it (the serialiser, JSONata) recurses. An array
+  // body counts as a level, as it did when the text was measured before parsing.
+  const arrayBody = JSON_TYPES.has(type) && /^\s*\[/.test(text);
+  for (let i = 0; i < records.length; i++) {
+    const inside = deeperThan(records[i], arrayBody ? MAX_DEPTH - 1 : MAX_DEPTH);
+    if (inside !== null) {
+      const where = arrayBody ? `[${i}]${inside}` : NDJSON_TYPES.has(type) ? `line ${i + 1}${inside ? ` at ${inside.replace(/^\./, '')}` : ''}` : inside.replace(/^\./, '') || 'the body';
+      const counted = arrayBody ? ", counting the body's array" : '';
+      throw new AppError('invalid_input', `${where}: nests deeper than ${MAX_DEPTH} levels${counted}; records may nest at most ${MAX_DEPTH} levels`, {
+        details: { path: where, limit: MAX_DEPTH },
+      });
+    }
+  }
   // Postgres (jsonb) refuses NUL characters and unpaired surrogates; JSON can carry both as
   // escapes. Look closer only when the text has such an escape, so the common case costs nothing.
   if (UNSTORABLE_ESCAPE.test(text)) records.forEach((record, index) => checkStorable(record, `[${index}]`));
@@ -29,22 +38,26 @@ export function parseIngestBody(body: Buffer, contentType: string | undefined): 
 /** Deeper records cannot be stored or processed safely (the serialiser and JSONata recurse). */
 export const MAX_DEPTH = 64;
 
-/** The deepest nesting of objects and arrays in JSON text, brackets inside strings not counted. */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > max) max = depth;
-    } else if (c === 125 || c === 93) depth--;
+/**
+ * Where inside `value` objects and arrays nest more than `limit` levels deep (`value` is level 1),
+ * as a path ("" for `value` itself, ".a[2]"), or null. Stops at the first, so it recurses at most
+ * `limit` + 1 levels, and builds the path only on the way back from a find.
+ */
+function deeperThan(value: unknown, limit: number): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  if (limit === 0) return '';
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = deeperThan(value[i], limit - 1);
+      if (found !== null) return `[${i}]${found}`;
+    }
+    return null;
   }
-  return max;
+  for (const key in value) {
+    const found = deeperThan((value as Record<string, unknown>)[key], limit - 1);
+    if (found !== null) return `.${key}${found}`;
+  }
+  return null;
 }
 
 const UNSTORABLE_ESCAPE = /\\u0000|\\u[dD][89a-fA-F]/;
