@@ -324,7 +324,7 @@ describe('ingest over HTTP on generated bodies (property)', () => {
 
     // What was accepted is exactly what the chunks hold (no worker runs here: the chunks stay put).
     const accepted = answers.flatMap((a) => a.ids);
-    const { rows } = await pool.query<{ records: { id: string; data: unknown }[] }>('SELECT records FROM chunks WHERE id > $1', [before]);
+    const { rows } = await pool.query<{ records: { id: string; data: unknown }[] }>('SELECT records::json AS records FROM chunks WHERE id > $1', [before]);
     const stored = rows.flatMap((r) => r.records);
     expect.soft(stored.map((r) => r.id).sort(), 'the chunks hold exactly the records of the 202 answers').toEqual([...accepted].sort());
     expect.soft(new Set(accepted).size).toBe(accepted.length);

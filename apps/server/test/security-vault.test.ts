@@ -14,6 +14,8 @@ import type { Graph } from '@sluice/shared';
 import { deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
 import { loadKeyring, Keyring, generateKey, parseKey } from '../src/vault/keyring.js';
 import { Vault } from '../src/vault/secrets.js';
+import { openJson, sealJsonText } from '../src/vault/sealed-json.js';
+import { randomUUID } from 'node:crypto';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 const SECRET = 'Bearer crm-9f8e7d6c5b4a-top-secret';
@@ -163,6 +165,15 @@ describe('the vault', () => {
     const channel = await t.api<{ id: string }>('POST', '/api/alert-channels', { name: 'sealed', url: 'https://hooks.example.com/a', secret: 'a sealed channel signing secret' });
     expect(channel.status).toBe(201);
     await t.pool.query(`INSERT INTO alert_channels (id, name, url, format, secret, retry, timeout_ms) SELECT gen_random_uuid(), 'legacy', url, format, 'a legacy plain signing secret', retry, timeout_ms FROM alert_channels WHERE id = $1`, [channel.body.id]);
+    // Records at rest of a flow that encrypts them: a queued chunk (text) and a dead letter (jsonb).
+    const flowId = randomUUID();
+    const chunkText = '[{"id":"r1","correlationId":"c1","receivedAt":"t1","data":{"email":"jane@example.com"}}]';
+    await t.pool.query(`INSERT INTO flows (id, name, graph, settings, salt) VALUES ($1, 'sealed records', '{}', '{}', 's')`, [flowId]);
+    await t.pool.query(`INSERT INTO chunks (flow_id, version, node_id, record_count, records) VALUES ($1, 1, 'in', 1, $2)`, [flowId, sealJsonText(before, chunkText)]);
+    await t.pool.query(
+      `INSERT INTO dead_letters (flow_id, version, node_id, record_id, correlation_id, received_at, record, error) VALUES ($1, 1, 'in', $2, 'c1', now(), $3, '{"kind":"invalid","message":"m"}')`,
+      [flowId, randomUUID(), sealJsonText(before, '{"email":"jane@example.com"}')],
+    );
     await promisify(execFile)('npm', ['run', '--silent', 'vault:rotate'], {
       cwd: REPO,
       env: { ...process.env, DATABASE_URL: t.databaseUrl, SLUICE_DATA_DIR: dataDir, SLUICE_SECRET_KEY: '', LOG_LEVEL: 'warn' },
@@ -178,6 +189,10 @@ describe('the vault', () => {
     const newKeyOnly = new Keyring(parseKey(fs.readFileSync(path.join(dataDir, 'secret-key'), 'utf8'), 'key'));
     expect((await new Vault(t.pool, newKeyOnly).valuesOf(['crm-token'])).get('crm-token')).toBe(REPLACED);
     await expect(new Vault(t.pool, new Keyring(parseKey(oldKey, 'old'))).valuesOf(['crm-token'])).rejects.toThrow(/does not have/);
+    const chunk = await t.pool.query<{ records: string }>('SELECT records FROM chunks WHERE flow_id = $1', [flowId]);
+    expect(openJson(newKeyOnly, JSON.parse(chunk.rows[0]!.records))).toEqual(JSON.parse(chunkText));
+    const letter = await t.pool.query<{ record: unknown }>('SELECT record FROM dead_letters WHERE flow_id = $1', [flowId]);
+    expect(openJson(newKeyOnly, letter.rows[0]!.record)).toEqual({ email: 'jane@example.com' });
     const channels = await t.pool.query<{ name: string; secret: string }>(`SELECT name, secret FROM alert_channels WHERE name IN ('sealed', 'legacy') ORDER BY name`);
     expect(channels.rows.map((r) => [r.name, newKeyOnly.openString(r.secret)])).toEqual([
       ['legacy', 'a legacy plain signing secret'],

@@ -65,7 +65,7 @@ describe('taking along the chunks waiting in a lane', () => {
 
     const loaded = await loadChunks(pool, own);
     expect(loaded.map((c) => c.id)).toEqual([own, a, b]);
-    expect(loaded.map((c) => (c.records as unknown[]).length)).toEqual([3, 4, 2]);
+    expect(loaded.map((c) => (JSON.parse(c.records) as unknown[]).length)).toEqual([3, 4, 2]);
     expect(loaded.every((c) => c.flowId === flow.flowId && c.version === 1 && c.nodeId === 'in' && c.attempt === 0)).toBe(true);
     expect(await chunksLeft([tooMany])).toEqual([tooMany]);
   });

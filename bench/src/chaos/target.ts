@@ -125,7 +125,7 @@ export interface Accounting {
 export async function account(pool: pg.Pool, flowId: string, table: string, accepted: Accepted): Promise<Accounting> {
   const sink = await pool.query<{ id: string; order_id: string }>(`SELECT sluice_id::text AS id, order_id FROM "${table}"`);
   const dead = await pool.query<{ id: string }>('SELECT record_id::text AS id FROM dead_letters WHERE flow_id = $1', [flowId]);
-  const waiting = await pool.query<{ id: string }>("SELECT r->>'id' AS id FROM chunks, json_array_elements(records) AS r WHERE flow_id = $1", [flowId]);
+  const waiting = await pool.query<{ id: string }>("SELECT r->>'id' AS id FROM chunks, json_array_elements(records::json) AS r WHERE flow_id = $1", [flowId]);
   const waitingIds = new Set(waiting.rows.map((r) => r.id));
   const sinkIds = new Set(sink.rows.map((r) => r.id));
   const deadIds = new Set(dead.rows.map((r) => r.id));

@@ -5,7 +5,6 @@ import {
   boolean,
   index,
   integer,
-  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -67,11 +66,11 @@ export const chunks = pgTable(
     attempt: integer('attempt').notNull().default(0),
     recordCount: integer('record_count').notNull(),
     /**
-     * The records as JSON text (json, not jsonb): a chunk is written once and read once whole, so
-     * Postgres need not keep it in jsonb's binary form and turn it back into text for every read
-     * (insertChunks still passes it through jsonb once, to refuse what jsonb cannot hold).
+     * The records as JSON text (chunkRecordsJson), in a text column: a chunk is written once by
+     * Sluice and read once whole by Sluice, never queried inside, so Postgres need not parse it on
+     * the way in (json checks every character; jsonb converts it and back for every read).
      */
-    records: json('records').notNull(),
+    records: text('records').notNull(),
     retryKey: text('retry_key'),
     /** When the chunk's job may run: now for ingest, later for retries. */
     runAt: ts('run_at').notNull().defaultNow(),

@@ -38,7 +38,8 @@ export async function reencryptAll(pool: pg.Pool, current: Keyring, newKey: Buff
         ]);
       }
       const reseal = async (table: 'chunks' | 'dead_letters', column: 'records' | 'record'): Promise<number> => {
-        const { rows } = await client.query(`SELECT id, ${column} AS payload FROM ${table} WHERE jsonb_typeof(${column}::jsonb) = 'object' AND ${column}::jsonb ? '$sealed' FOR UPDATE`);
+        // chunks.records is text, dead_letters.record jsonb: both read back as parsed JSON.
+        const { rows } = await client.query(`SELECT id, ${column}::jsonb AS payload FROM ${table} WHERE jsonb_typeof(${column}::jsonb) = 'object' AND ${column}::jsonb ? '$sealed' FOR UPDATE`);
         let count = 0;
         for (const r of rows) {
           if (!isSealedJson(r.payload)) continue;

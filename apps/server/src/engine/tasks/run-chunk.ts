@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { Task } from 'graphile-worker';
 import { encryptsAtRest, type EngineRecord } from '@sluice/shared';
 import type { Keyring } from '../../vault/keyring.js';
-import { isSealedJson, openJson, sealJsonText } from '../../vault/sealed-json.js';
+import { openJson, sealJsonText } from '../../vault/sealed-json.js';
 import type { PlanCache } from '../../compiler/plan-cache.js';
 import { chunkQueue, chunkRecordsFrom, chunkRecordsJson, completeChunk, loadChunks, type LoadedChunk, type NewChunk, type NewDeadLetter, type RunOutcome } from '../../storage/sql/index.js';
 import { executeChunk, type ChunkOutcome } from '../execute.js';
@@ -64,9 +64,9 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
     const { chunkId } = RunChunkPayloadSchema.parse(rawPayload);
     const [chunk, ...taken] = await whileDatabaseReturns(() => loadChunks(deps.pool, chunkId));
     if (!chunk) return;
-    // Sealed only when the flow encrypts at rest; plain chunks go straight to the parser. Chunks
+    // Sealed only when the flow encrypts at rest (openJson leaves plain chunks as they are). Chunks
     // taken along are fresh records of the same source, version and run: they run as one.
-    const opened = (c: LoadedChunk) => chunkRecordsFrom(isSealedJson(c.records) ? openJson(deps.keyring, c.records) : c.records);
+    const opened = (c: LoadedChunk) => chunkRecordsFrom(openJson(deps.keyring, JSON.parse(c.records)));
     const records = taken.length === 0 ? opened(chunk) : [chunk, ...taken].flatMap(opened);
     const plan = await deps.plans.get(chunk.flowId, chunk.version);
     if (!plan) return; // the flow was deleted with its chunks

@@ -10,7 +10,8 @@ export interface LoadedChunk {
   continuation: boolean;
   /** The run that pulled these records, or null for pushed ones. */
   runId: string | null;
-  records: unknown;
+  /** The records as stored: JSON text (chunkRecordsJson), sealed when the flow encrypts at rest. */
+  records: string;
 }
 
 /**
@@ -58,6 +59,6 @@ export async function loadChunks(pool: pg.Pool, chunkId: number): Promise<Loaded
     attempt: Number(row.attempt),
     continuation: row.continuation === true,
     runId: row.run_id === null || row.run_id === undefined ? null : String(row.run_id),
-    records: row.records,
+    records: String(row.records),
   }));
 }
