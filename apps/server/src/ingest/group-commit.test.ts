@@ -12,8 +12,8 @@ function slowPool(ms: number) {
       running += 1;
       seen.maxAtOnce = Math.max(seen.maxAtOnce, running);
       seen.statements += 1;
-      // insertChunks' sixth parameter: the record count of each chunk.
-      seen.recordsPerStatement.push((values[5] as number[]).reduce((a, b) => a + b, 0));
+      // insertChunks' eighth parameter ($8): the record count of each chunk.
+      seen.recordsPerStatement.push((values[7] as number[]).reduce((a, b) => a + b, 0));
       await new Promise((r) => setTimeout(r, ms));
       running -= 1;
       return { rows: [{ n: (values[0] as unknown[]).length }], rowCount: 1 };
