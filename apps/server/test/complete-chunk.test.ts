@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../src/storage/migrate.js';
-import { completeChunk, type NewDeadLetter } from '../src/storage/sql/index.js';
+import { completeChunk, type NewChunk, type NewDeadLetter } from '../src/storage/sql/index.js';
+import { DEAD_LETTER_SAMPLE } from '../src/storage/sql/complete-chunk.js';
 import { createTestDatabase } from './harness.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -49,18 +50,38 @@ const deadLettersOf = async (recordIds: string[]) =>
   (await pool.query('SELECT record_id, node_id, version, record, error, attempts FROM dead_letters WHERE record_id = ANY($1::uuid[]) ORDER BY id', [recordIds])).rows;
 
 describe('completeChunk', () => {
-  it('removes the chunk and writes its dead letters in one step, returning the ones written', async () => {
+  it('removes the chunk and writes its dead letters in one step, returning how many it wrote and the first few', async () => {
     const chunk = await newChunk();
     const letters = [deadLetter(), deadLetter('pg')];
     const completion = await completeChunk(pool, chunk, letters, []);
 
     expect(completion.completed).toBe(true);
-    expect(completion.deadLetters.map((d) => [d.nodeId, d.recordId, d.error])).toEqual(letters.map((d) => [d.nodeId, d.recordId, d.error]));
-    expect(completion.deadLetters.every((d) => Number.isInteger(d.id) && d.id > 0)).toBe(true);
+    expect(completion.deadLettered).toBe(2);
+    expect(completion.deadLetterSample.map((d) => [d.nodeId, d.recordId, d.error])).toEqual(letters.map((d) => [d.nodeId, d.recordId, d.error]));
+    expect(completion.deadLetterSample.every((d) => Number.isInteger(d.id) && d.id > 0)).toBe(true);
     expect(await chunkExists(chunk.id)).toBe(false);
     expect(await deadLettersOf(letters.map((d) => d.recordId))).toEqual(
       letters.map((d) => ({ record_id: d.recordId, node_id: d.nodeId, version: 1, record: d.record, error: d.error, attempts: 1 })),
     );
+  });
+
+  it(`returns at most ${DEAD_LETTER_SAMPLE} of the dead letters it wrote, alone, taking chunks along, or with retries`, async () => {
+    const many = () => Array.from({ length: DEAD_LETTER_SAMPLE + 3 }, () => deadLetter());
+    const retry = (id: number): NewChunk => ({ flowId, version: 1, nodeId: 'pg', attempt: 1, recordsJson: '[]', recordCount: 0, retryKey: `${id}:pg:1`, runAt: null, queue: 'q' });
+    const alone = await newChunk();
+    const lead = await newChunk();
+    const taken = await newChunk();
+    const withRetry = await newChunk();
+    for (const [chunk, retries] of [[alone, []], [{ ...lead, taken: [taken.id] }, []], [withRetry, [retry(withRetry.id)]]] as const) {
+      const letters = many();
+      const completion = await completeChunk(pool, chunk, letters, [...retries]);
+      expect(completion.completed).toBe(true);
+      expect(completion.deadLettered).toBe(letters.length);
+      expect(completion.deadLetterSample).toHaveLength(DEAD_LETTER_SAMPLE);
+      const written = new Set(letters.map((d) => d.recordId));
+      expect(completion.deadLetterSample.every((d) => written.has(d.recordId))).toBe(true);
+      expect(await deadLettersOf([...written])).toHaveLength(letters.length);
+    }
   });
 
   it('a repeat (the chunk already completed) writes nothing and says so', async () => {
@@ -68,10 +89,10 @@ describe('completeChunk', () => {
     const first = [deadLetter()];
     expect((await completeChunk(pool, chunk, first, [])).completed).toBe(true);
     const second = [deadLetter()];
-    expect(await completeChunk(pool, chunk, second, [])).toEqual({ completed: false, retry: false, deadLetters: [] });
+    expect(await completeChunk(pool, chunk, second, [])).toEqual({ completed: false, retry: false, deadLettered: 0, deadLetterSample: [] });
     expect(await deadLettersOf(second.map((d) => d.recordId))).toEqual([]);
     // Without dead letters too.
-    expect(await completeChunk(pool, chunk, [], [])).toEqual({ completed: false, retry: false, deadLetters: [] });
+    expect(await completeChunk(pool, chunk, [], [])).toEqual({ completed: false, retry: false, deadLettered: 0, deadLetterSample: [] });
   });
 
   it('a dead letter already written (same record, node and generation) is not written again, and the chunk still completes', async () => {
@@ -82,7 +103,8 @@ describe('completeChunk', () => {
     const other = deadLetter();
     const completion = await completeChunk(pool, chunk, [letter, other], []);
     expect(completion.completed).toBe(true);
-    expect(completion.deadLetters.map((d) => d.recordId)).toEqual([other.recordId]);
+    expect(completion.deadLettered).toBe(1);
+    expect(completion.deadLetterSample.map((d) => d.recordId)).toEqual([other.recordId]);
     expect(await chunkExists(chunk.id)).toBe(false);
     expect(await deadLettersOf([letter.recordId])).toHaveLength(1);
   });
@@ -92,7 +114,7 @@ describe('completeChunk', () => {
     const letter = deadLetter();
     await completeChunk(pool, earlier, [letter], []);
     const chunk = await newChunk();
-    expect(await completeChunk(pool, chunk, [letter], [])).toEqual({ completed: true, retry: false, deadLetters: [] });
+    expect(await completeChunk(pool, chunk, [letter], [])).toEqual({ completed: true, retry: false, deadLettered: 0, deadLetterSample: [] });
     expect(await chunkExists(chunk.id)).toBe(false);
   });
 

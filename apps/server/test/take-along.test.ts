@@ -104,7 +104,7 @@ describe('taking along the chunks waiting in a lane', () => {
     expect(await laneJobKeys(flow.lane)).toEqual([`chunk:${own}`, `chunk:${a}`, `chunk:${b}`, `chunk:${left}`]);
 
     const completion = await completeChunk(pool, { id: own, flowId: flow.flowId, version: 1, taken: [a, b] }, [], []);
-    expect(completion).toEqual({ completed: true, retry: false, deadLetters: [] });
+    expect(completion).toEqual({ completed: true, retry: false, deadLettered: 0, deadLetterSample: [] });
     expect(await chunksLeft([own, a, b, left])).toEqual([left]);
     // The job's own job is graphile-worker's to complete; the others are gone, the untaken one stays.
     expect(await laneJobKeys(flow.lane)).toEqual([`chunk:${own}`, `chunk:${left}`]);
@@ -117,7 +117,7 @@ describe('taking along the chunks waiting in a lane', () => {
     const b = await chunk(flow, 1);
     expect((await completeChunk(pool, { id: b, flowId: flow.flowId, version: 1 }, [], [])).completed).toBe(true);
 
-    expect(await completeChunk(pool, { id: own, flowId: flow.flowId, version: 1, taken: [a, b] }, [], [])).toEqual({ completed: false, retry: true, deadLetters: [] });
+    expect(await completeChunk(pool, { id: own, flowId: flow.flowId, version: 1, taken: [a, b] }, [], [])).toEqual({ completed: false, retry: true, deadLettered: 0, deadLetterSample: [] });
     expect(await chunksLeft([own, a, b])).toEqual([own, a]);
     // b's own job stays (graphile-worker completes it when it runs); a's is not removed.
     expect(await laneJobKeys(flow.lane)).toEqual([`chunk:${own}`, `chunk:${a}`, `chunk:${b}`]);
@@ -125,6 +125,6 @@ describe('taking along the chunks waiting in a lane', () => {
     expect((await loadChunks(pool, own)).map((c) => c.id)).toEqual([own, a]);
     // And when its own chunk is gone too, it is a replay: nothing to run again.
     expect((await completeChunk(pool, { id: own, flowId: flow.flowId, version: 1, taken: [a] }, [], [])).completed).toBe(true);
-    expect(await completeChunk(pool, { id: own, flowId: flow.flowId, version: 1, taken: [a] }, [], [])).toEqual({ completed: false, retry: false, deadLetters: [] });
+    expect(await completeChunk(pool, { id: own, flowId: flow.flowId, version: 1, taken: [a] }, [], [])).toEqual({ completed: false, retry: false, deadLettered: 0, deadLetterSample: [] });
   });
 });

@@ -97,11 +97,11 @@ export class StatsCollector {
     }
   }
 
-  noteDeadLetters(flowId: string, written: { id: number; nodeId: string; recordId: string; error: RecordError }[]): void {
-    if (written.length === 0) return;
+  noteDeadLetters(flowId: string, count: number, sample: readonly { id: number; nodeId: string; recordId: string; error: RecordError }[]): void {
+    if (count === 0) return;
     const note = this.deadLetters.get(flowId) ?? { flowId, count: 0, sample: [] };
-    note.count += written.length;
-    for (const dl of written) {
+    note.count += count;
+    for (const dl of sample) {
       if (note.sample.length >= 5) break;
       // NOTIFY payloads are capped at 8 KB: keep the sample short.
       note.sample.push({ id: String(dl.id), nodeId: dl.nodeId, recordId: dl.recordId, error: { kind: dl.error.kind, message: dl.error.message.slice(0, 300) } });

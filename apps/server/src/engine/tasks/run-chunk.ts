@@ -118,7 +118,7 @@ export function createRunChunkTask(deps: RunChunkDeps): Task {
     if (completion.retry) throw new Error(`chunk ${chunk.id}: a chunk it took along was completed by another job meanwhile; it runs again`);
     if (!completion.completed) return; // another run got there first; its counts stand
     deps.stats.add(chunk.flowId, outcome.stats);
-    deps.stats.noteDeadLetters(chunk.flowId, completion.deadLetters);
+    deps.stats.noteDeadLetters(chunk.flowId, completion.deadLettered, completion.deadLetterSample);
     for (const r of outcome.retries) {
       deps.logger.info({ ...recordLogFields(chunk.flowId, r.nodeId, r.records), chunkId: chunk.id, attempt: r.attempt, delayMs: r.delayMs, continuation: r.continuation ?? false }, 'records scheduled for retry');
     }

@@ -23,8 +23,17 @@ export interface ChunkCompletion {
    * by another job meanwhile. The caller should run the chunk again (with what its lane holds now).
    */
   retry: boolean;
-  deadLetters: { id: number; nodeId: string; recordId: string; error: RecordError }[];
+  /** How many dead letters this call wrote (a repeat of one already written is not counted). */
+  deadLettered: number;
+  /** The first few of them (at most DEAD_LETTER_SAMPLE), for the live notice to the editor. */
+  deadLetterSample: { id: number; nodeId: string; recordId: string; error: RecordError }[];
 }
+
+/**
+ * Dead letters a completion returns of those it wrote: the editor's notice shows a few, and
+ * returning every one (a tenth of each chunk in the bench) cost Postgres and the worker for nothing.
+ */
+export const DEAD_LETTER_SAMPLE = 5;
 
 /** The chunk a job ran, and the ones waiting behind it in its lane that it took along (loadChunks). */
 export interface CompletedChunk {
@@ -63,7 +72,7 @@ function deadLetterRows(deadLetters: NewDeadLetter[]): string {
   );
 }
 
-function writtenDeadLetter(row: Record<string, unknown>): ChunkCompletion['deadLetters'][number] {
+function writtenDeadLetter(row: Record<string, unknown>): ChunkCompletion['deadLetterSample'][number] {
   return { id: Number(row.id), nodeId: String(row.node_id), recordId: String(row.record_id), error: row.error as RecordError };
 }
 
@@ -91,7 +100,7 @@ function removedColumns(ids: string, alone: boolean): string {
 }
 
 function notCompleted(row: Record<string, unknown> | undefined): ChunkCompletion {
-  return { completed: false, retry: row?.own_found === true, deadLetters: [] };
+  return { completed: false, retry: row?.own_found === true, deadLettered: 0, deadLetterSample: [] };
 }
 
 /**
@@ -114,7 +123,7 @@ export async function completeChunk(
   if (retries.length === 0 && run === null) {
     if (alone && deadLetters.length === 0) {
       const done = await pool.query('DELETE FROM chunks WHERE id = $1', [chunk.id]);
-      return done.rowCount === 1 ? { completed: true, retry: false, deadLetters: [] } : notCompleted(undefined);
+      return done.rowCount === 1 ? { completed: true, retry: false, deadLettered: 0, deadLetterSample: [] } : notCompleted(undefined);
     }
     // One statement, so one implicit transaction: the dead letters are written only when this
     // call removed the chunk rows. Named, so each connection parses it once (it is on every job's path).
@@ -127,11 +136,12 @@ export async function completeChunk(
          WHERE EXISTS (SELECT 1 FROM done)
          ON CONFLICT (record_id, node_id, generation) DO NOTHING
          RETURNING id, node_id, record_id, error)
-       SELECT ${removedColumns('$4', alone)}, w.id, w.node_id, w.record_id, w.error FROM (SELECT 1) one LEFT JOIN written w ON true`,
+       SELECT ${removedColumns('$4', alone)}, (SELECT count(*) FROM written)::int AS written, w.id, w.node_id, w.record_id, w.error
+       FROM (SELECT 1) one LEFT JOIN (SELECT * FROM written LIMIT ${DEAD_LETTER_SAMPLE}) w ON true`,
       values: [chunk.flowId, chunk.version, deadLetterRows(deadLetters), ids],
     });
     if (Number(rows[0]?.removed ?? 0) === 0) return notCompleted(rows[0]);
-    return { completed: true, retry: false, deadLetters: rows.filter((r) => r.id !== null).map(writtenDeadLetter) };
+    return { completed: true, retry: false, deadLettered: Number(rows[0]?.written ?? 0), deadLetterSample: rows.filter((r) => r.id !== null).map(writtenDeadLetter) };
   }
   try {
     return await inTransaction(pool, async (client) => {
@@ -139,23 +149,28 @@ export async function completeChunk(
         await client.query({ name: alone ? 'sluice_remove_chunk' : 'sluice_remove_chunks', text: `WITH ${removeChunks('$1', alone)} SELECT ${removedColumns('$1', alone)}`, values: [ids] })
       ).rows[0];
       if (Number(removal?.removed ?? 0) === 0) return notCompleted(removal);
-      let written: ChunkCompletion['deadLetters'] = [];
+      let deadLettered = 0;
+      let deadLetterSample: ChunkCompletion['deadLetterSample'] = [];
       if (deadLetters.length > 0) {
         const { rows } = await client.query(
-          `INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS})
-           ${DEAD_LETTER_ROWS}
-           ON CONFLICT (record_id, node_id, generation) DO NOTHING
-           RETURNING id, node_id, record_id, error`,
+          `WITH written AS (
+             INSERT INTO dead_letters (${DEAD_LETTER_COLUMNS})
+             ${DEAD_LETTER_ROWS}
+             ON CONFLICT (record_id, node_id, generation) DO NOTHING
+             RETURNING id, node_id, record_id, error)
+           SELECT (SELECT count(*) FROM written)::int AS written, w.id, w.node_id, w.record_id, w.error
+           FROM (SELECT 1) one LEFT JOIN (SELECT * FROM written LIMIT ${DEAD_LETTER_SAMPLE}) w ON true`,
           [chunk.flowId, chunk.version, deadLetterRows(deadLetters)],
         );
-        written = rows.map(writtenDeadLetter);
+        deadLettered = Number(rows[0]?.written ?? 0);
+        deadLetterSample = rows.filter((r) => r.id !== null).map(writtenDeadLetter);
       }
       await insertChunks(client, retries);
       if (run) {
         await client.query('UPDATE runs SET delivered = delivered + $2, dead_lettered = dead_lettered + $3 WHERE id = $1', [run.runId, run.delivered, run.deadLettered]);
         await finishRunWhenSettled(client, run.runId);
       }
-      return { completed: true, retry: false, deadLetters: written };
+      return { completed: true, retry: false, deadLettered, deadLetterSample };
     });
   } catch (err) {
     throw new Error(`could not record the outcomes of chunk ${chunk.id}`, { cause: err });
