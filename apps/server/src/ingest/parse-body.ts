@@ -66,7 +66,7 @@ const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBF
 /**
  * Refuses records holding what Postgres cannot store (a NUL character, an unpaired UTF-16
  * surrogate), naming the first one's path: for records that did not come as JSON text through
- * parseIngestBody (broker messages, pulled pages, files). Chunks keep records as json, which would
+ * parseIngestBody (broker messages, pulled pages, files). Chunks keep records as JSON text, which would
  * take them, and the sinks and dead letters (jsonb) would then refuse them at every attempt.
  */
 export function checkStorableRecords(records: readonly Record<string, unknown>[]): void {

@@ -86,6 +86,29 @@ describe('sink.postgres', () => {
     expect(await events.deliver([record])).toEqual([{ status: 'delivered' }]);
     expect(await events.deliver([{ ...record, data: { name: 'second' } }])).toEqual([{ status: 'delivered' }]);
     expect(await rows(`SELECT name FROM events ORDER BY name`)).toEqual([{ name: 'first' }, { name: 'other' }]);
+
+    // New rows go in with a plain INSERT; only a delivery holding a key already there runs ON CONFLICT too.
+    statements = [];
+    const fresh = makeRecord({ name: 'fresh' });
+    expect(await events.deliver([fresh])).toEqual([{ status: 'delivered' }]);
+    expect(statements.filter((s) => s.startsWith('INSERT')).map((s) => s.includes('ON CONFLICT'))).toEqual([false]);
+    statements = [];
+    const later = makeRecord({ name: 'later' });
+    expect(await events.deliver([record, later])).toEqual([{ status: 'delivered' }, { status: 'delivered' }]);
+    expect(statements.filter((s) => s.startsWith('INSERT')).map((s) => s.includes('ON CONFLICT'))).toEqual([false, true]);
+    expect(await rows(`SELECT name FROM events ORDER BY name`)).toEqual([{ name: 'first' }, { name: 'fresh' }, { name: 'later' }, { name: 'other' }]);
+  });
+
+  it('a unique column of an existing table other than the key dead-letters only the record that repeats it', async () => {
+    await pool.query(`CREATE TABLE coded (sluice_id uuid PRIMARY KEY, code text UNIQUE)`);
+    const coded = sink({ table: 'coded', createTable: false, columns: [{ name: 'code' }] });
+    const first = makeRecord({ code: 'x' });
+    const outcomes = await coded.deliver([first, makeRecord({ code: 'x' }), makeRecord({ code: 'y' })]);
+    expect(outcomes.map((o) => o.status)).toEqual(['delivered', 'permanent', 'delivered']);
+    expect(outcomes[1]).toMatchObject({ error: { message: expect.stringContaining('(SQLSTATE 23505)') } });
+    // The first one again (a redelivery) is delivered and stays one row.
+    expect(await coded.deliver([first])).toEqual([{ status: 'delivered' }]);
+    expect(await rows(`SELECT code FROM coded ORDER BY code`)).toEqual([{ code: 'x' }, { code: 'y' }]);
   });
 
   it('upsert overwrites the row of a redelivered record', async () => {

@@ -126,8 +126,19 @@ export const postgresSink = defineNode({
       for (let i = 0; i < readers.length; i++) text += `,${JSON.stringify(readers[i]!(record.data)) ?? 'null'}`;
       return `${text}]`;
     };
-    // Rows travel as JSON texts, joined into one jsonb array parameter per statement.
-    const write = (rowTexts: string[]) => client.query(sql.insert, [`[${rowTexts.join(',')}]`]);
+    // Rows travel as JSON texts, joined into one jsonb array parameter per statement. Most rows are
+    // new, and a plain INSERT costs Postgres about a third less than ON CONFLICT's speculative
+    // insertion; a key already there (a redelivery) fails the whole statement, which then runs again
+    // with ON CONFLICT. The first wrote nothing: one statement is one transaction.
+    const write = async (rowTexts: string[]) => {
+      const rows = [`[${rowTexts.join(',')}]`];
+      try {
+        await client.query(sql.insertNew, rows);
+      } catch (err) {
+        if (sqlState(err) !== UNIQUE_VIOLATION) throw err;
+        await client.query(sql.insert, rows);
+      }
+    };
 
     /** Writes some rows in one statement; on a data error, one by one to find the bad ones. */
     const writeStatement = async (rowTexts: string[]): Promise<SinkOutcome[]> => {
@@ -211,17 +222,20 @@ function buildStatements(config: PostgresConfig) {
   const all = [key, ...columns.map((c) => c.name)];
   const conflict =
     config.mode === 'upsert' ? `DO UPDATE SET ${columns.map((c) => `${c.name} = EXCLUDED.${c.name}`).join(', ')}` : 'DO NOTHING';
+  // All rows travel as one jsonb parameter, an array of row arrays: one statement per delivery,
+  // whatever the row count, and no value ever inside the SQL text. Postgres converts each value
+  // from its text to its column's type (as jsonb_to_recordset would; JSON null is SQL NULL).
+  const insertRows =
+    `INSERT INTO ${table} (${all.join(', ')}) ` +
+    `SELECT (r->>0)::uuid, ${columns.map((c, i) => columnValue(c.type, i + 1)).join(', ')} ` +
+    `FROM jsonb_array_elements($1::jsonb) AS r`;
   return {
     target: `table ${config.table}`,
     createTable: `CREATE TABLE IF NOT EXISTS ${table} (${key} uuid PRIMARY KEY, ${columns.map((c) => `${c.name} ${c.type}`).join(', ')})`,
-    // All rows travel as one jsonb parameter, an array of row arrays: one statement per delivery,
-    // whatever the row count, and no value ever inside the SQL text. Postgres converts each value
-    // from its text to its column's type (as jsonb_to_recordset would; JSON null is SQL NULL).
-    insert:
-      `INSERT INTO ${table} (${all.join(', ')}) ` +
-      `SELECT (r->>0)::uuid, ${columns.map((c, i) => columnValue(c.type, i + 1)).join(', ')} ` +
-      `FROM jsonb_array_elements($1::jsonb) AS r ` +
-      `ON CONFLICT (${key}) ${conflict}`,
+    /** For rows not written before; fails on a key already there. */
+    insertNew: insertRows,
+    /** For any rows: a key already there keeps its row (insert) or takes the new values (upsert). */
+    insert: `${insertRows} ON CONFLICT (${key}) ${conflict}`,
   };
 }
 
@@ -236,6 +250,8 @@ function uniqueById(records: EngineRecord[]): EngineRecord[] {
   for (const record of records) byId.set(record.id, record);
   return byId.size === records.length ? records : [...byId.values()];
 }
+
+const UNIQUE_VIOLATION = '23505';
 
 function sqlState(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
