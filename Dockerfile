@@ -23,4 +23,5 @@ RUN mkdir .sluice && chown node:node .sluice
 ENV NODE_ENV=production
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "apps/server/src/main.ts", "--role=all"]
+# --max-semi-space-size=32: see scripts/start.mjs.
+CMD ["node", "--max-semi-space-size=32", "--import", "tsx", "apps/server/src/main.ts", "--role=all"]

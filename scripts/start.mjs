@@ -67,7 +67,11 @@ say(`built in ${buildSeconds} s`);
 //    (and npm), which forward it once: the server then drains and stops its embedded Postgres in
 //    order, instead of Postgres receiving the Ctrl-C too and quitting under the draining worker.
 say('starting the server…');
-const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', ...process.argv.slice(2)], {
+// A young generation of 32 MB: a chunk's records live across its sink's and its completion's round
+// trips, and with V8's default (16 MB) enough of them were copied into the old generation that the
+// worker's heap swung up to 150 MB between full collections (RSS 210–330 MiB over a million records;
+// 218 MiB flat with this: bench/RESULTS.md, session 5). The Dockerfile and docker-compose.yml do the same.
+const child = spawn(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', 'apps/server/src/main.ts', ...process.argv.slice(2)], {
   cwd: root,
   env: process.env,
   stdio: 'inherit',
