@@ -78,9 +78,8 @@ export interface SpawnOptions {
 
 /** Starts `node --import tsx apps/server/src/main.ts --role=<role>` with LOG_LEVEL=warn. */
 export function spawnSluice(options: SpawnOptions): SluiceProcess {
-  // The worker runs as scripts/start.mjs, the Dockerfile and docker-compose.yml run it: with a 32 MB
-  // young generation (why: scripts/start.mjs).
-  const nodeArgs = options.role === 'worker' ? ['--max-semi-space-size=32', '--import', 'tsx'] : ['--import', 'tsx'];
+  // As scripts/start.mjs runs Sluice: with a 32 MB young generation (why: there).
+  const nodeArgs = ['--max-semi-space-size=32', '--import', 'tsx'];
   // V8 names each file CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile: thread 0 is the main
   // thread; tsx's module loader thread writes one too.
   if (options.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
