@@ -72,8 +72,21 @@ function deadLetterRows(deadLetters: NewDeadLetter[]): string {
   );
 }
 
-function writtenDeadLetter(row: Record<string, unknown>): ChunkCompletion['deadLetterSample'][number] {
-  return { id: Number(row.id), nodeId: String(row.node_id), recordId: String(row.record_id), error: row.error as RecordError };
+/**
+ * Selects from a CTE `written` (the dead letters inserted) how many there are and the first
+ * DEAD_LETTER_SAMPLE of them; one row with a null id when there are none. `columns` go first.
+ */
+const writtenSample = (columns: string) =>
+  `SELECT ${columns}(SELECT count(*) FROM written)::int AS written, w.id, w.node_id, w.record_id, w.error
+   FROM (SELECT 1) one LEFT JOIN (SELECT * FROM written LIMIT ${DEAD_LETTER_SAMPLE}) w ON true`;
+
+function writtenOf(rows: Record<string, unknown>[]): Pick<ChunkCompletion, 'deadLettered' | 'deadLetterSample'> {
+  return {
+    deadLettered: Number(rows[0]?.written ?? 0),
+    deadLetterSample: rows
+      .filter((row) => row.id !== null)
+      .map((row) => ({ id: Number(row.id), nodeId: String(row.node_id), recordId: String(row.record_id), error: row.error as RecordError })),
+  };
 }
 
 /**
@@ -136,12 +149,11 @@ export async function completeChunk(
          WHERE EXISTS (SELECT 1 FROM done)
          ON CONFLICT (record_id, node_id, generation) DO NOTHING
          RETURNING id, node_id, record_id, error)
-       SELECT ${removedColumns('$4', alone)}, (SELECT count(*) FROM written)::int AS written, w.id, w.node_id, w.record_id, w.error
-       FROM (SELECT 1) one LEFT JOIN (SELECT * FROM written LIMIT ${DEAD_LETTER_SAMPLE}) w ON true`,
+       ${writtenSample(`${removedColumns('$4', alone)}, `)}`,
       values: [chunk.flowId, chunk.version, deadLetterRows(deadLetters), ids],
     });
     if (Number(rows[0]?.removed ?? 0) === 0) return notCompleted(rows[0]);
-    return { completed: true, retry: false, deadLettered: Number(rows[0]?.written ?? 0), deadLetterSample: rows.filter((r) => r.id !== null).map(writtenDeadLetter) };
+    return { completed: true, retry: false, ...writtenOf(rows) };
   }
   try {
     return await inTransaction(pool, async (client) => {
@@ -149,8 +161,7 @@ export async function completeChunk(
         await client.query({ name: alone ? 'sluice_remove_chunk' : 'sluice_remove_chunks', text: `WITH ${removeChunks('$1', alone)} SELECT ${removedColumns('$1', alone)}`, values: [ids] })
       ).rows[0];
       if (Number(removal?.removed ?? 0) === 0) return notCompleted(removal);
-      let deadLettered = 0;
-      let deadLetterSample: ChunkCompletion['deadLetterSample'] = [];
+      let written = writtenOf([]);
       if (deadLetters.length > 0) {
         const { rows } = await client.query(
           `WITH written AS (
@@ -158,19 +169,17 @@ export async function completeChunk(
              ${DEAD_LETTER_ROWS}
              ON CONFLICT (record_id, node_id, generation) DO NOTHING
              RETURNING id, node_id, record_id, error)
-           SELECT (SELECT count(*) FROM written)::int AS written, w.id, w.node_id, w.record_id, w.error
-           FROM (SELECT 1) one LEFT JOIN (SELECT * FROM written LIMIT ${DEAD_LETTER_SAMPLE}) w ON true`,
+           ${writtenSample('')}`,
           [chunk.flowId, chunk.version, deadLetterRows(deadLetters)],
         );
-        deadLettered = Number(rows[0]?.written ?? 0);
-        deadLetterSample = rows.filter((r) => r.id !== null).map(writtenDeadLetter);
+        written = writtenOf(rows);
       }
       await insertChunks(client, retries);
       if (run) {
         await client.query('UPDATE runs SET delivered = delivered + $2, dead_lettered = dead_lettered + $3 WHERE id = $1', [run.runId, run.delivered, run.deadLettered]);
         await finishRunWhenSettled(client, run.runId);
       }
-      return { completed: true, retry: false, deadLettered, deadLetterSample };
+      return { completed: true, retry: false, ...written };
     });
   } catch (err) {
     throw new Error(`could not record the outcomes of chunk ${chunk.id}`, { cause: err });
