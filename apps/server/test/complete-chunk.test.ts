@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../src/storage/migrate.js';
 import { completeChunk, type NewChunk, type NewDeadLetter } from '../src/storage/sql/index.js';
 import { DEAD_LETTER_SAMPLE } from '../src/storage/sql/complete-chunk.js';
-import { createTestDatabase } from './harness.js';
+import { createTestDatabase, testPool } from './harness.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: pg.Pool;
@@ -14,7 +14,7 @@ const flowId = randomUUID();
 
 beforeAll(async () => {
   db = await createTestDatabase('sluice_complete');
-  pool = new pg.Pool({ connectionString: db.url, max: 6 });
+  pool = testPool(db.url, 6);
   await applyMigrations(pool);
   await pool.query(`INSERT INTO flows (id, name, graph, settings, salt) VALUES ($1, 'f', '{}', '{}', 's')`, [flowId]);
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetterPage, Graph, Run } from '@sluice/shared';
-import { createTestDatabase, deployFlow, quietLogger, startTestSluice, testPlanCache, waitFor, type TestSluice } from './harness.js';
+import { createTestDatabase, testPool, deployFlow, quietLogger, startTestSluice, testPlanCache, waitFor, type TestSluice } from './harness.js';
 import { ExternalPools } from '../src/engine/connections.js';
 import { tickRuns } from '../src/engine/runs/tick-runs.js';
 import { egressPolicy } from '../src/egress/guard.js';
@@ -20,7 +20,7 @@ describe('file uploads', () => {
   beforeAll(async () => {
     t = await startTestSluice();
     sink = await createTestDatabase('sluice_sink');
-    sinkPool = new pg.Pool({ connectionString: sink.url, max: 2 });
+    sinkPool = testPool(sink.url, 2);
   });
   afterAll(async () => {
     await t?.stop();
@@ -135,7 +135,7 @@ describe('files read from a folder on a schedule', () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'sluice-inbox-'));
     t = await startTestSluice({ fileRoot: root });
     sink = await createTestDatabase('sluice_sink');
-    sinkPool = new pg.Pool({ connectionString: sink.url, max: 2 });
+    sinkPool = testPool(sink.url, 2);
   });
   afterAll(async () => {
     await t?.stop();
@@ -171,7 +171,7 @@ describe('files read from a folder on a schedule', () => {
     const flow = await deployFlow(t, folderFlow(folder, 'from_folder'));
 
     // One tick at a schedule time: the worker reads the folder (twice-seen sizes), one run per file.
-    const tickPool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+    const tickPool = testPool(t.databaseUrl, 2);
     const externals = new ExternalPools(egressPolicy(['127.0.0.1']));
     try {
       await tickRuns({ pool: tickPool, plans: testPlanCache(tickPool, externals), logger: quietLogger }, new Date());
@@ -204,7 +204,7 @@ describe('files read from a folder on a schedule', () => {
 
   /** One schedule tick at `now`, as the worker's crontab runs it. */
   async function tickRunsAt(now: Date): Promise<void> {
-    const tickPool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+    const tickPool = testPool(t.databaseUrl, 2);
     const externals = new ExternalPools(egressPolicy(['127.0.0.1']));
     try {
       await tickRuns({ pool: tickPool, plans: testPlanCache(tickPool, externals), logger: quietLogger }, now);

@@ -45,6 +45,17 @@ export async function createTestDatabase(prefix = 'sluice_test'): Promise<{ name
   };
 }
 
+/**
+ * A pool on a test database. pool.end() resolves before its clients' sockets have closed, so a
+ * DROP DATABASE … WITH (FORCE) right after it can cut them off mid-goodbye: an expected error,
+ * which without a listener would be an unhandled one.
+ */
+export function testPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => {});
+  return pool;
+}
+
 /** The first admin of every test server. */
 export const TEST_ADMIN = { email: 'admin@test.local', password: 'correct horse battery staple' };
 
@@ -89,8 +100,7 @@ export async function startTestSluice(options: Partial<SluiceOptions> = {}): Pro
     egressAllow: ['127.0.0.1'],
     ...options,
   });
-  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-  pool.on('error', () => {});
+  const pool = testPool(db.url, 4);
   const url = sluice.url ?? '';
   const token = sluice.url ? await adminToken(url) : '';
   return {

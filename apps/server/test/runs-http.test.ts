@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph, Run } from '@sluice/shared';
-import { createTestDatabase, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import { createTestDatabase, testPool, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
 
 const TOTAL = 1234;
 const items = Array.from({ length: TOTAL }, (_, i) => ({ id: i + 1, name: `item ${i + 1}`, updated: 1000 + i }));
@@ -91,7 +91,7 @@ describe('source.http runs', () => {
   beforeAll(async () => {
     t = await startTestSluice();
     sink = await createTestDatabase('sluice_sink');
-    sinkPool = new pg.Pool({ connectionString: sink.url, max: 2 });
+    sinkPool = testPool(sink.url, 2);
     base = await api.start();
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph, Run } from '@sluice/shared';
-import { createTestDatabase, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
+import { createTestDatabase, testPool, deployFlow, startTestSluice, waitFor, type TestSluice } from './harness.js';
 
 const MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
@@ -19,7 +19,7 @@ describe('source.mysql runs', () => {
   beforeAll(async () => {
     t = await startTestSluice();
     sink = await createTestDatabase('sluice_sink');
-    sinkPool = new pg.Pool({ connectionString: sink.url, max: 2 });
+    sinkPool = testPool(sink.url, 2);
     my = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 2 });
     await my.query(`CREATE TABLE ${table} (sku VARCHAR(20) PRIMARY KEY, name VARCHAR(100) NOT NULL, price DECIMAL(10,2) NOT NULL, hidden BOOLEAN NOT NULL DEFAULT FALSE, changed_at DATETIME NOT NULL)`);
     const rows = Array.from({ length: 750 }, (_, i) => [`SKU-${String(i).padStart(5, '0')}`, `product ${i}`, (i % 100) + 0.5, i % 125 === 3, '2026-01-01 10:00:00']);

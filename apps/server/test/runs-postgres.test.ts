@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Graph, Run } from '@sluice/shared';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestDatabase, deployFlow, quietLogger, startTestSluice, testPlanCache, waitFor, type TestSluice } from './harness.js';
+import { createTestDatabase, testPool, deployFlow, quietLogger, startTestSluice, testPlanCache, waitFor, type TestSluice } from './harness.js';
 import { dueTimes, tickRuns } from '../src/engine/runs/tick-runs.js';
 import { ExternalPools } from '../src/engine/connections.js';
 import { egressPolicy } from '../src/egress/guard.js';
@@ -37,7 +37,7 @@ describe('source.postgres runs', () => {
   beforeAll(async () => {
     t = await startTestSluice({ workerConcurrency: 6 });
     source = await createTestDatabase('sluice_src');
-    db = new pg.Pool({ connectionString: source.url, max: 3 });
+    db = testPool(source.url, 3);
     await db.query(`CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, hidden boolean NOT NULL DEFAULT false, updated_at timestamptz NOT NULL DEFAULT now())`);
     await db.query(`INSERT INTO items (id, name) SELECT i, 'item ' || i FROM generate_series(1, 100000) AS i`);
   });
@@ -155,7 +155,7 @@ describe('source.postgres runs', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
     const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/runs`;
     const externals = new ExternalPools(egressPolicy(['127.0.0.1']));
-    const tickPool = new pg.Pool({ connectionString: t.databaseUrl, max: 4 });
+    const tickPool = testPool(t.databaseUrl, 4);
     try {
       await db.query(`CREATE TABLE nightly (id integer PRIMARY KEY, name text NOT NULL)`);
       await db.query(`INSERT INTO nightly SELECT i, 'n ' || i FROM generate_series(1, 120) AS i`);
@@ -252,7 +252,7 @@ describe('source.postgres runs', () => {
       `INSERT INTO runs (id, flow_id, node_id, version, trigger, started_at, deadline_at) VALUES ($1, $2, 'src', $3, 'manual', now() - interval '5 minutes', now() + interval '1 hour')`,
       [runId, flow.id, flow.version],
     );
-    const tickPool = new pg.Pool({ connectionString: t.databaseUrl, max: 2 });
+    const tickPool = testPool(t.databaseUrl, 2);
     const externals = new ExternalPools(egressPolicy(['127.0.0.1']));
     try {
       await tickRuns({ pool: tickPool, plans: testPlanCache(tickPool, externals), logger: quietLogger });

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../src/storage/migrate.js';
 import { completeChunk, insertChunks, loadChunks, type NewChunk } from '../src/storage/sql/index.js';
-import { createTestDatabase } from './harness.js';
+import { createTestDatabase, testPool } from './harness.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let pool: pg.Pool;
@@ -13,7 +13,7 @@ const CHUNK_SIZE = 10;
 
 beforeAll(async () => {
   db = await createTestDatabase('sluice_take_along');
-  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  pool = testPool(db.url, 4);
   await applyMigrations(pool);
 });
 

@@ -7,7 +7,7 @@ import type { SqlClient } from '@sluice/nodes';
 import { compileGraph, type Plan } from '../compiler/compile.js';
 import { validationContextFactory } from './connections.js';
 import { executeChunk } from './execute.js';
-import { createTestDatabase } from '../../test/harness.js';
+import { createTestDatabase, testPool } from '../../test/harness.js';
 
 // The engine with the real Postgres sink: how a chunk is cut into sink rounds (statements) and
 // time slices. A database of its own for this file, dropped at the end.
@@ -20,7 +20,7 @@ let statements: string[] = [];
 beforeAll(async () => {
   database = await createTestDatabase('sluice_execute');
   url = database.url;
-  pool = new pg.Pool({ connectionString: url, max: 4 });
+  pool = testPool(url, 4);
 });
 
 afterAll(async () => {
