@@ -4,8 +4,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../src/storage/migrate.js';
-import { completeChunk, type NewChunk, type NewDeadLetter } from '../src/storage/sql/index.js';
-import { DEAD_LETTER_SAMPLE } from '../src/storage/sql/complete-chunk.js';
+import { completeChunk, DEAD_LETTER_SAMPLE, type NewChunk, type NewDeadLetter } from '../src/storage/sql/index.js';
 import { createTestDatabase, testPool } from './harness.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;

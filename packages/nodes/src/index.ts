@@ -67,4 +67,4 @@ export { MAX_RAW_CHARS } from './consume.js';
 export { createMasker, maskValue } from './transform/mask.js';
 export { parseRetryAfter } from './sink/http.js';
 export { cronProblem, laterWatermark } from './source/pull.js';
-export { getPath } from './path.js';
+export { getPath, pathReader } from './path.js';

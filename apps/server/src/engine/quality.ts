@@ -4,7 +4,7 @@
 // duplicate check is one batched statement per chunk.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { getPath } from '@sluice/nodes';
+import { pathReader } from '@sluice/nodes';
 import type { EngineRecord, FlowSettings, Graph } from '@sluice/shared';
 import { seeQualityKeys } from '../storage/sql/index.js';
 import type { ChunkStats } from './stats-collector.js';
@@ -17,6 +17,8 @@ export interface QualityProfile {
   eventTimeField: string | null;
   duplicateKey: string | null;
   consistencyRules: ReadonlySet<string>;
+  /** Readers of the paths above, each split once per deployed version rather than per record. */
+  read: { required: ((data: unknown) => unknown)[]; eventTime: ((data: unknown) => unknown) | null; duplicateKey: ((data: unknown) => unknown) | null };
 }
 
 /** Required fields: the flow's setting, else the top-level `required` of its first JSON Schema validator. */
@@ -28,11 +30,18 @@ export function qualityProfile(graph: Graph, settings: FlowSettings): QualityPro
     const list = (schemaNode?.config.schema as { required?: unknown } | undefined)?.required;
     required = Array.isArray(list) ? list.filter((f): f is string => typeof f === 'string') : [];
   }
+  const eventTimeField = quality?.eventTimeField ?? null;
+  const duplicateKey = quality?.duplicateKey ?? null;
   return {
     requiredFields: required,
-    eventTimeField: quality?.eventTimeField ?? null,
-    duplicateKey: quality?.duplicateKey ?? null,
+    eventTimeField,
+    duplicateKey,
     consistencyRules: new Set(quality?.consistencyRules ?? []),
+    read: {
+      required: required.map(pathReader),
+      eventTime: eventTimeField === null ? null : pathReader(eventTimeField),
+      duplicateKey: duplicateKey === null ? null : pathReader(duplicateKey),
+    },
   };
 }
 
@@ -58,13 +67,14 @@ export async function countChunkQuality(pool: pg.Pool, flowId: string, sourceNod
   // Records of one ingest call share their receivedAt: parse each distinct string once.
   let lastReceived = '';
   let lastReceivedMs = 0;
+  const { required, eventTime, duplicateKey } = profile.read;
   for (const record of records) {
-    if (profile.requiredFields.every((f) => present(getPath(record.data, f)))) complete += 1;
-    if (!profile.eventTimeField && record.receivedAt !== lastReceived) {
+    if (required.every((read) => present(read(record.data)))) complete += 1;
+    if (!eventTime && record.receivedAt !== lastReceived) {
       lastReceived = record.receivedAt;
       lastReceivedMs = Date.parse(record.receivedAt);
     }
-    const at = profile.eventTimeField ? eventTimeMs(getPath(record.data, profile.eventTimeField)) : lastReceivedMs;
+    const at = eventTime ? eventTimeMs(eventTime(record.data)) : lastReceivedMs;
     if (at !== null && !Number.isNaN(at)) {
       ageMs += Math.max(0, now - at);
       aged += 1;
@@ -74,13 +84,13 @@ export async function countChunkQuality(pool: pg.Pool, flowId: string, sourceNod
   stats.count(sourceNodeId, 'q:complete', complete);
   stats.count(sourceNodeId, 'q:age_ms', Math.round(ageMs));
   stats.count(sourceNodeId, 'q:aged', aged);
-  if (!profile.duplicateKey) return;
+  if (!duplicateKey) return;
 
   // Within the chunk: a key's second record is a duplicate in every window. Across chunks: ask the table once.
   const firstByKey = new Map<string, string>();
   let inChunk = 0;
   for (const record of records) {
-    const value = getPath(record.data, profile.duplicateKey);
+    const value = duplicateKey(record.data);
     if (!present(value)) continue;
     const hash = createHash('sha256').update(JSON.stringify(value)).digest('hex');
     if (firstByKey.has(hash)) inChunk += 1;

@@ -1,6 +1,6 @@
 import { LATENCY_BUCKETS_MS, type RecordError } from '@sluice/shared';
 import type pg from 'pg';
-import { flushStats, type StatsDelta } from '../storage/sql/index.js';
+import { DEAD_LETTER_SAMPLE, flushStats, type StatsDelta } from '../storage/sql/index.js';
 import type { Logger } from '../logger.js';
 
 /** One node's counters. `counts` holds bounded keys: `rule:<name>`, `class:<c>`, `retries`, `q:<measure>`. */
@@ -102,7 +102,7 @@ export class StatsCollector {
     const note = this.deadLetters.get(flowId) ?? { flowId, count: 0, sample: [] };
     note.count += count;
     for (const dl of sample) {
-      if (note.sample.length >= 5) break;
+      if (note.sample.length >= DEAD_LETTER_SAMPLE) break;
       // NOTIFY payloads are capped at 8 KB: keep the sample short.
       note.sample.push({ id: String(dl.id), nodeId: dl.nodeId, recordId: dl.recordId, error: { kind: dl.error.kind, message: dl.error.message.slice(0, 300) } });
     }

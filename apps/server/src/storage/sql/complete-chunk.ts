@@ -30,8 +30,9 @@ export interface ChunkCompletion {
 }
 
 /**
- * Dead letters a completion returns of those it wrote: the editor's notice shows a few, and
- * returning every one (a tenth of each chunk in the bench) cost Postgres and the worker for nothing.
+ * Dead letters a completion returns of those it wrote, and the most the editor's live notice shows
+ * (StatsCollector.noteDeadLetters; NOTIFY payloads are capped at 8 KB). Returning every one (a
+ * tenth of each chunk in the bench) cost Postgres and the worker for nothing.
  */
 export const DEAD_LETTER_SAMPLE = 5;
 

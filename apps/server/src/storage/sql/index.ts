@@ -3,7 +3,7 @@
 export { chunkQueue, freshChunks, insertChunks, type ChunkTarget, type NewChunk } from './insert-chunks.js';
 export { chunkRecordsFrom, chunkRecordsJson } from './chunk-records.js';
 export { loadChunks, type LoadedChunk } from './load-chunk.js';
-export { completeChunk, finishRunWhenSettled, type NewDeadLetter, type ChunkCompletion, type CompletedChunk, type RunOutcome } from './complete-chunk.js';
+export { completeChunk, DEAD_LETTER_SAMPLE, finishRunWhenSettled, type NewDeadLetter, type ChunkCompletion, type CompletedChunk, type RunOutcome } from './complete-chunk.js';
 export { flushStats, type StatsDelta } from './flush-stats.js';
 export { flowBacklog } from './flow-backlog.js';
 export { seeQualityKeys } from './see-quality-keys.js';
