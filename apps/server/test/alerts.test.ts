@@ -83,6 +83,9 @@ function httpFlow(name: string, url: string, extra: Record<string, unknown> = {}
 
 const records = (n: number) => Array.from({ length: n }, (_, i) => ({ n: i }));
 
+// Windows that count records are 4–5 s here, not less: workers flush their counts once a second
+// into one-second buckets, so records stay inside a window of W seconds for as little as W − 2 s of
+// evaluations. A 2 s window could let a loaded machine's evaluator miss them altogether.
 describe('alerts: the five rules from firing to resolved, with signed notifications', () => {
   let t: TestSluice;
   let receiver: Awaited<ReturnType<typeof startAlertReceiver>>;
@@ -111,10 +114,20 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
     return created.body.id;
   }
 
+  // Every wait here is shorter than the test's own timeout, so a stuck step names itself.
+  const STEP_MS = 25_000;
+
   function notified(flowId: string, rule: AlertRule, state: 'firing' | 'resolved'): Promise<Notification> {
     return waitFor(`a ${state} ${rule} notification`, async () =>
       receiver.notifications.find((n) => n.body.alert.flowId === flowId && n.body.alert.rule === rule && n.body.alert.state === state),
-    );
+    STEP_MS);
+  }
+
+  function stateOf(flowId: string, rule: AlertRule, state: Alert['state']): Promise<Alert> {
+    return waitFor(`the ${rule} alert ${state}`, async () => {
+      const a = await alertOf(flowId, rule);
+      return a?.state === state ? a : undefined;
+    }, STEP_MS);
   }
 
   async function alertOf(flowId: string, rule: AlertRule): Promise<Alert | undefined> {
@@ -161,7 +174,7 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
       return 200;
     });
     try {
-      const flowId = await createFlow(httpFlow('slow', target.url), { sla_breach: { threshold: 100, forSeconds: 0, windowSeconds: 3 } });
+      const flowId = await createFlow(httpFlow('slow', target.url), { sla_breach: { threshold: 100, forSeconds: 0, windowSeconds: 5 } });
       expect((await t.api('POST', `/api/flows/${flowId}/ingest`, records(4))).status).toBe(202);
       const firing = await notified(flowId, 'sla_breach', 'firing');
       expect(firing.signatureValid).toBe(true);
@@ -174,7 +187,7 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
   });
 
   it('data_quality_degradation: half the records failing validation fires it; it resolves when they age out', async () => {
-    const flowId = await createFlow(evenFlow('quality'), { data_quality_degradation: { forSeconds: 0, windowSeconds: 3 } });
+    const flowId = await createFlow(evenFlow('quality'), { data_quality_degradation: { forSeconds: 0, windowSeconds: 5 } });
     expect((await t.api('POST', `/api/flows/${flowId}/ingest`, records(10))).status).toBe(202);
     const firing = await notified(flowId, 'data_quality_degradation', 'firing');
     expect(firing.signatureValid).toBe(true);
@@ -206,28 +219,26 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
   });
 
   it('acknowledges and silences an alert; a silenced alert sends nothing', async () => {
-    const flowId = await createFlow(evenFlow('silenced'), { data_quality_degradation: { forSeconds: 0, windowSeconds: 2 } });
+    const flowId = await createFlow(evenFlow('silenced'), { data_quality_degradation: { forSeconds: 0, windowSeconds: 5 } });
     expect((await t.api('POST', `/api/flows/${flowId}/ingest`, records(10))).status).toBe(202);
-    const alert = await waitFor('a firing alert', async () => {
-      const a = await alertOf(flowId, 'data_quality_degradation');
-      return a?.state === 'firing' ? a : undefined;
-    });
+    const alert = await stateOf(flowId, 'data_quality_degradation', 'firing');
     const acked = await t.api<Alert>('POST', `/api/alerts/${alert.id}/acknowledge`);
     expect(acked.status).toBe(200);
     expect(acked.body.acknowledgedBy).toBe('admin@test.local');
     expect((await t.api('POST', `/api/alerts/${alert.id}/silence`, { minutes: 0 })).status).toBe(400);
     const ofFlow = () => receiver.notifications.filter((n) => n.body.alert.flowId === flowId).map((n) => n.body.alert.state);
-    // Unsilenced, its firing was sent.
-    await notified(flowId, 'data_quality_degradation', 'firing');
+    // Silenced at once, while it still fires (its records have seconds left in the window)…
     const silenced = await t.api<Alert>('POST', `/api/alerts/${alert.id}/silence`, { minutes: 30 });
     expect(silenced.status).toBe(200);
+    expect(silenced.body.state).toBe('firing');
     expect(Date.parse(silenced.body.silencedUntil!) - Date.now()).toBeGreaterThan(29 * 60_000);
+    // …its firing, which came before the silence, was still sent.
+    await notified(flowId, 'data_quality_degradation', 'firing');
     // It resolves (records age out of the window) without telling the receiver.
-    await waitFor('resolved', async () => ((await alertOf(flowId, 'data_quality_degradation'))?.state === 'resolved' ? true : undefined));
+    await stateOf(flowId, 'data_quality_degradation', 'resolved');
     expect((await t.api('POST', `/api/flows/${flowId}/ingest`, records(10))).status).toBe(202);
-    await waitFor('firing again', async () => ((await alertOf(flowId, 'data_quality_degradation'))?.state === 'firing' ? true : undefined));
-    const again = await alertOf(flowId, 'data_quality_degradation');
-    expect(again?.acknowledgedAt).toBeNull(); // a new episode needs a new acknowledgement
+    const again = await stateOf(flowId, 'data_quality_degradation', 'firing');
+    expect(again.acknowledgedAt).toBeNull(); // a new episode needs a new acknowledgement
     // Neither the resolution nor the new firing was sent while silenced.
     expect(ofFlow()).toEqual(['firing']);
     // The history pages with a cursor, newest first.
