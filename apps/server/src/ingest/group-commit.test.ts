@@ -1,14 +1,14 @@
-import type { SqlClient } from '@sluice/nodes';
 import { describe, expect, it } from 'vitest';
 import type { EngineRecord } from '@sluice/shared';
 import { GroupCommitter, type CommitRequest } from './group-commit.js';
+import type { ChunkWriter } from '../storage/sql/index.js';
 
 /** A pool whose statements take `ms` each; it records how many ran at once and how many records each carried. */
 function slowPool(ms: number) {
   let running = 0;
   const seen = { maxAtOnce: 0, statements: 0, recordsPerStatement: [] as number[] };
-  const pool: SqlClient = {
-    query: async (_text, values = []) => {
+  const pool: ChunkWriter = {
+    query: async ({ values }) => {
       running += 1;
       seen.maxAtOnce = Math.max(seen.maxAtOnce, running);
       seen.statements += 1;
@@ -16,7 +16,7 @@ function slowPool(ms: number) {
       seen.recordsPerStatement.push((values[7] as number[]).reduce((a, b) => a + b, 0));
       await new Promise((r) => setTimeout(r, ms));
       running -= 1;
-      return { rows: [{ n: (values[0] as unknown[]).length }], rowCount: 1 };
+      return { rows: [{ n: (values[0] as unknown[]).length }] };
     },
   };
   return { pool, seen };

@@ -1,6 +1,5 @@
-import type { SqlClient } from '@sluice/nodes';
 import type { EngineRecord } from '@sluice/shared';
-import { freshChunks, insertChunks, type NewChunk } from '../storage/sql/index.js';
+import { freshChunks, insertChunks, type ChunkWriter, type NewChunk } from '../storage/sql/index.js';
 import { isDatabaseUnavailable } from '../storage/db-errors.js';
 
 export interface CommitRequest {
@@ -37,7 +36,7 @@ export class GroupCommitter {
    * single-record requests or more (bench/RESULTS.md, "ingest fast path").
    */
   constructor(
-    private readonly pool: SqlClient,
+    private readonly pool: ChunkWriter,
     private readonly maxInFlight = 1,
     private readonly maxRecordsPerCommit = 20_000,
   ) {}

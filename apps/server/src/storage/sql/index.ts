@@ -1,6 +1,6 @@
 // Hot-path SQL written by hand: one function per statement, batched with unnest / jsonb_to_recordset
 // so that a request or a chunk costs one round trip, never one per record.
-export { chunkQueue, freshChunks, insertChunks, type ChunkTarget, type NewChunk } from './insert-chunks.js';
+export { chunkQueue, freshChunks, insertChunks, type ChunkTarget, type ChunkWriter, type NewChunk } from './insert-chunks.js';
 export { chunkRecordsFrom, chunkRecordsJson } from './chunk-records.js';
 export { loadChunks, type LoadedChunk } from './load-chunk.js';
 export { completeChunk, DEAD_LETTER_SAMPLE, finishRunWhenSettled, type NewDeadLetter, type ChunkCompletion, type CompletedChunk, type RunOutcome } from './complete-chunk.js';
