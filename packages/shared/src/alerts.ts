@@ -16,7 +16,10 @@ export const AlertRuleSettingsSchema = z.object({
   threshold: z.number().min(0),
   /** How long the condition must hold before pending becomes firing, s. */
   forSeconds: z.number().min(0).max(86_400),
-  /** The sliding window the rule measures over, s. */
+  /**
+   * The sliding window the rule measures over, s. Workers flush their counts once a second into
+   * one-second buckets, so a record counts in a window of W seconds for W − 2 to W seconds.
+   */
   windowSeconds: z.number().min(1).max(86_400),
 });
 export type AlertRuleSettings = z.infer<typeof AlertRuleSettingsSchema>;
@@ -46,7 +49,7 @@ function ruleOverride(rule: AlertRule, description: string) {
       enabled: z.boolean().optional().meta({ default: d.enabled, description: 'Evaluate this rule for the flow. Default on.' }),
       threshold: z.number().min(0).optional().meta({ default: d.threshold, description: `${THRESHOLD_HELP[rule]} Default ${d.threshold}.` }),
       forSeconds: z.number().min(0).max(86_400).optional().meta({ default: d.forSeconds, description: `How long the condition must hold before the alert fires, s. Default ${d.forSeconds}.` }),
-      windowSeconds: z.number().min(1).max(86_400).optional().meta({ default: d.windowSeconds, description: `The sliding window measured, s. Default ${d.windowSeconds}.` }),
+      windowSeconds: z.number().min(1).max(86_400).optional().meta({ default: d.windowSeconds, description: `The sliding window measured, s. Default ${d.windowSeconds}. Counts arrive once a second in one-second steps, so a window of a few seconds holds a record for a second or two less than it says.` }),
     })
     .strict()
     .optional()
