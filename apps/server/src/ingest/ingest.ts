@@ -13,6 +13,7 @@ import type { DeployedPlan, PlanCache } from '../compiler/plan-cache.js';
 import type { Plan } from '../compiler/compile.js';
 import type { WebhookAuth } from '@sluice/nodes';
 import { GroupCommitter } from './group-commit.js';
+import { SharedLookup } from './shared-lookup.js';
 import type { Keyring } from '../vault/keyring.js';
 import { sealJsonText } from '../vault/sealed-json.js';
 import { checkStorableRecords, parseIngestBody } from './parse-body.js';
@@ -60,11 +61,6 @@ export interface SourceRejects {
   }[];
 }
 
-interface Cached<T> {
-  at: number;
-  value: T;
-}
-
 /** How long a flow's status and backlog are reused before asking Postgres again, ms. */
 const FLOW_TTL_MS = 1000;
 const BACKLOG_TTL_MS = 250;
@@ -85,8 +81,8 @@ function webhookSourceOf(plan: Plan, sourceNodeId: string | undefined): string {
 
 export class IngestService {
   private readonly committer: GroupCommitter;
-  private readonly flows = new Map<string, Cached<Awaited<ReturnType<typeof getIngestTarget>>>>();
-  private readonly backlog = new Map<string, Cached<number>>();
+  private readonly flows: SharedLookup<Awaited<ReturnType<typeof getIngestTarget>>>;
+  private readonly backlog: SharedLookup<number>;
   private readonly sealer: (json: string) => string;
 
   constructor(
@@ -97,12 +93,14 @@ export class IngestService {
     private readonly logger?: Logger,
   ) {
     this.committer = new GroupCommitter(pool);
+    this.flows = new SharedLookup(FLOW_TTL_MS, (flowId) => getIngestTarget(this.db, flowId));
+    this.backlog = new SharedLookup(BACKLOG_TTL_MS, (flowId) => flowBacklog(this.pool, flowId));
     this.sealer = (json) => sealJsonText(keyring, json);
   }
 
   /** Forget what is cached about a flow (after deploy, stop or delete in this process). */
   invalidate(flowId: string): void {
-    this.flows.delete(flowId);
+    this.flows.forget(flowId);
   }
 
   /** An HTTP push to a flow's webhook source: parse the body, pick the source, accept the records. */
@@ -161,7 +159,7 @@ export class IngestService {
   }
 
   private async deployed(flowId: string) {
-    const target = await this.target(flowId);
+    const target = await this.flows.get(flowId);
     if (!target) throw new AppError('not_found', `no flow with id ${flowId}`);
     if (target.status !== 'deployed' || target.version === null) {
       throw new AppError('conflict', `the flow is ${target.status === 'stopped' ? 'stopped' : 'not deployed'}; deploy it to accept records`);
@@ -208,8 +206,7 @@ export class IngestService {
     } else {
       await this.committer.commit({ flowId: target.flowId, version: target.version, nodeId: sourceId, chunkSize: target.settings.chunkSize, parallelism: target.settings.parallelism, records, seal });
     }
-    const cachedBacklog = this.backlog.get(target.flowId);
-    if (cachedBacklog) cachedBacklog.value += records.length;
+    this.backlog.update(target.flowId, (n) => n + records.length);
     // Built only when someone reads debug lines: this is the ingest hot path.
     if (this.logger?.isLevelEnabled('debug')) this.logger.debug({ ...recordLogFields(target.flowId, sourceId, records), version: target.version }, 'records accepted');
     return { accepted: records.length, ids: records.map((r) => r.id) };
@@ -217,16 +214,11 @@ export class IngestService {
 
   /** Backpressure: refuse work the flow cannot hold, before anything is written. */
   private async admit(flowId: string, settings: FlowSettings, incoming: number): Promise<void> {
-    const now = Date.now();
-    let cached = this.backlog.get(flowId);
-    if (!cached || now - cached.at > BACKLOG_TTL_MS) {
-      cached = { at: now, value: await flowBacklog(this.pool, flowId) };
-      this.backlog.set(flowId, cached);
-    }
-    if (cached.value + incoming > settings.maxBacklog) {
-      throw new AppError('rate_limited', `the flow has ${cached.value} records waiting (limit ${settings.maxBacklog}); try again shortly`, {
+    const backlog = await this.backlog.get(flowId);
+    if (backlog + incoming > settings.maxBacklog) {
+      throw new AppError('rate_limited', `the flow has ${backlog} records waiting (limit ${settings.maxBacklog}); try again shortly`, {
         headers: { 'Retry-After': '2' },
-        details: { backlog: cached.value, limit: settings.maxBacklog },
+        details: { backlog, limit: settings.maxBacklog },
       });
     }
   }
@@ -236,7 +228,7 @@ export class IngestService {
    * last deployed version (a stopped flow still says who may try). Null when there is none.
    */
   async sourceAuth(flowId: string, sourceNodeId: string | undefined): Promise<{ nodeId: string; auth: WebhookAuth | undefined } | null> {
-    const target = await this.target(flowId);
+    const target = await this.flows.get(flowId);
     if (!target || target.version === null) return null;
     const plan = await this.plans.get(flowId, target.version);
     if (!plan) return null;
@@ -249,14 +241,6 @@ export class IngestService {
     }
   }
 
-  private async target(flowId: string) {
-    const now = Date.now();
-    const cached = this.flows.get(flowId);
-    if (cached && now - cached.at < FLOW_TTL_MS) return cached.value;
-    const value = await getIngestTarget(this.db, flowId);
-    this.flows.set(flowId, { at: now, value });
-    return value;
-  }
 }
 
 /** A record id derived from where the record came from: the same (flow, source node, key) always gives the same id. */
