@@ -118,16 +118,22 @@ describe('alerts: the five rules from firing to resolved, with signed notificati
   const STEP_MS = 25_000;
 
   function notified(flowId: string, rule: AlertRule, state: 'firing' | 'resolved'): Promise<Notification> {
-    return waitFor(`a ${state} ${rule} notification`, async () =>
-      receiver.notifications.find((n) => n.body.alert.flowId === flowId && n.body.alert.rule === rule && n.body.alert.state === state),
-    STEP_MS);
+    return waitFor(
+      `a ${state} ${rule} notification`,
+      async () => receiver.notifications.find((n) => n.body.alert.flowId === flowId && n.body.alert.rule === rule && n.body.alert.state === state),
+      STEP_MS,
+    );
   }
 
   function stateOf(flowId: string, rule: AlertRule, state: Alert['state']): Promise<Alert> {
-    return waitFor(`the ${rule} alert ${state}`, async () => {
-      const a = await alertOf(flowId, rule);
-      return a?.state === state ? a : undefined;
-    }, STEP_MS);
+    return waitFor(
+      `the ${rule} alert ${state}`,
+      async () => {
+        const a = await alertOf(flowId, rule);
+        return a?.state === state ? a : undefined;
+      },
+      STEP_MS,
+    );
   }
 
   async function alertOf(flowId: string, rule: AlertRule): Promise<Alert | undefined> {

@@ -240,7 +240,6 @@ export class IngestService {
       return null;
     }
   }
-
 }
 
 /** A record id derived from where the record came from: the same (flow, source node, key) always gives the same id. */

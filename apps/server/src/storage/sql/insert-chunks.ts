@@ -97,9 +97,10 @@ export async function insertChunks(client: ChunkWriter, chunks: NewChunk[]): Pro
     at.push(offset);
     offset += text.length;
   }
-  // Named: every commit runs it (ingest's group commits, pages, retries), and Postgres took longer
-  // to plan it than to run it for a small commit (0.31 ms planning, 1.33 ms running, of which
-  // add_jobs 0.7 ms, for one chunk of 100 records).
+  // Named: every commit runs it (ingest's group commits, pages, retries), so each connection parses
+  // and analyses it once (a commit of 100 records: 2.6–3.0 → 2.3 ms). Postgres still plans it per
+  // call (0.3 ms): with `unnest` of a parameter the generic plan expects 10 rows and looks dearer.
+  // Of its 1.3 ms of execution, add_jobs takes 0.7 (bench/RESULTS.md, session 6).
   const result = await client.query({
     name: 'sluice_insert_chunks',
     text: `WITH new_chunks AS (
